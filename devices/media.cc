@@ -1,0 +1,216 @@
+#include "devices/media.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "devices/block_device.h"
+#include "sim/check.h"
+#include "sim/prng.h"
+
+namespace devices {
+
+namespace {
+// A splitmix64-style finaliser: a good 64-bit mix of one word.
+uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+Media::Media(std::string_view device_name, uint64_t capacity_sectors)
+    : capacity_sectors_(capacity_sectors), pattern_seed_(sim::HashName(device_name)) {}
+
+uint8_t Media::PatternByte(uint64_t seed, uint64_t sector, uint32_t offset) {
+  const uint64_t word = Mix64(seed ^ Mix64(sector * 0x9e3779b97f4a7c15ull + (offset / 8)));
+  return static_cast<uint8_t>(word >> (8 * (offset % 8)));
+}
+
+void Media::FillPattern(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
+  for (uint64_t s = 0; s < sectors; ++s) {
+    for (uint32_t w = 0; w < kSectorSize / 8; ++w) {
+      const uint64_t word = Mix64(pattern_seed_ ^ Mix64((sector + s) * 0x9e3779b97f4a7c15ull + w));
+      for (uint32_t b = 0; b < 8; ++b) dst[s * kSectorSize + w * 8 + b] = static_cast<uint8_t>(word >> (8 * b));
+    }
+  }
+}
+
+void Media::CheckRange(uint64_t sector, uint64_t sectors, const char* what) const {
+  SIM_CHECK(sector <= capacity_sectors_ && sectors <= capacity_sectors_ - sector)
+      << "media " << what << ": sectors [" << sector << ", +" << sectors
+      << ") outside capacity " << capacity_sectors_;
+}
+
+Media::Bytes& Media::PersistedChunk(uint64_t chunk) {
+  auto it = persisted_.find(chunk);
+  if (it != persisted_.end()) return *it->second;
+  auto bytes = std::make_unique<Bytes>();
+  // The tail chunk may extend past capacity; its extra sectors are never read.
+  FillPattern(chunk * kChunkSectors, kChunkSectors, bytes->data());
+  return *persisted_.emplace(chunk, std::move(bytes)).first->second;
+}
+
+void Media::WritePersisted(uint64_t sector, const uint8_t* src) {
+  Bytes& c = PersistedChunk(sector / kChunkSectors);
+  std::memcpy(c.data() + (sector % kChunkSectors) * kSectorSize, src, kSectorSize);
+}
+
+void Media::DropVolatileSector(uint64_t sector) {
+  auto it = volatile_.find(sector / kChunkSectors);
+  if (it == volatile_.end()) return;
+  const uint8_t bit = static_cast<uint8_t>(1u << (sector % kChunkSectors));
+  if (it->second->present & bit) {
+    it->second->present = static_cast<uint8_t>(it->second->present & ~bit);
+    --volatile_sectors_;
+    if (it->second->present == 0) volatile_.erase(it);
+  }
+}
+
+void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
+  CheckRange(sector, sectors, "read");
+  for (uint64_t s = sector; s < sector + sectors; ++s) {
+    uint8_t* out = dst + (s - sector) * kSectorSize;
+    const uint64_t chunk = s / kChunkSectors;
+    const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
+    auto v = volatile_.find(chunk);
+    if (v != volatile_.end() && (v->second->present & (1u << index))) {
+      std::memcpy(out, v->second->data.data() + index * kSectorSize, kSectorSize);
+      continue;
+    }
+    auto p = persisted_.find(chunk);
+    if (p != persisted_.end()) {
+      std::memcpy(out, p->second->data() + index * kSectorSize, kSectorSize);
+    } else {
+      FillPattern(s, 1, out);
+    }
+  }
+}
+
+void Media::Write(uint64_t sector, uint32_t sectors, const uint8_t* src, bool to_volatile) {
+  CheckRange(sector, sectors, "write");
+  for (uint64_t s = sector; s < sector + sectors; ++s) {
+    const uint8_t* in = src + (s - sector) * kSectorSize;
+    if (!to_volatile) {
+      DropVolatileSector(s);
+      WritePersisted(s, in);
+      continue;
+    }
+    auto& slot = volatile_[s / kChunkSectors];
+    if (!slot) slot = std::make_unique<VolatileChunk>();
+    const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
+    std::memcpy(slot->data.data() + index * kSectorSize, in, kSectorSize);
+    if (!(slot->present & (1u << index))) {
+      slot->present = static_cast<uint8_t>(slot->present | (1u << index));
+      ++volatile_sectors_;
+    }
+  }
+}
+
+void Media::Discard(uint64_t sector, uint32_t sectors) {
+  CheckRange(sector, sectors, "discard");
+  uint8_t pattern[kSectorSize];
+  for (uint64_t s = sector; s < sector + sectors; ++s) {
+    DropVolatileSector(s);
+    const uint64_t chunk = s / kChunkSectors;
+    auto p = persisted_.find(chunk);
+    if (p == persisted_.end()) continue;
+    if (s % kChunkSectors == 0 && s + kChunkSectors <= sector + sectors) {
+      persisted_.erase(p);  // the whole chunk reads as the pattern again
+      s += kChunkSectors - 1;
+      continue;
+    }
+    FillPattern(s, 1, pattern);
+    std::memcpy(p->second->data() + (s % kChunkSectors) * kSectorSize, pattern, kSectorSize);
+  }
+}
+
+uint64_t Media::Flush() {
+  const uint64_t moved = volatile_sectors_;
+  for (const auto& [chunk, v] : volatile_) {
+    for (uint32_t i = 0; i < kChunkSectors; ++i) {
+      if (v->present & (1u << i)) WritePersisted(chunk * kChunkSectors + i, v->data.data() + i * kSectorSize);
+    }
+  }
+  volatile_.clear();
+  volatile_sectors_ = 0;
+  return moved;
+}
+
+uint64_t Media::DropVolatile() {
+  const uint64_t lost = volatile_sectors_;
+  volatile_.clear();
+  volatile_sectors_ = 0;
+  return lost;
+}
+
+void Media::ForEachVolatileExtent(const std::function<void(uint64_t, uint64_t)>& fn) const {
+  uint64_t run_start = 0, run_len = 0;
+  for (const auto& [chunk, v] : volatile_) {
+    for (uint32_t i = 0; i < kChunkSectors; ++i) {
+      if (!(v->present & (1u << i))) continue;
+      const uint64_t s = chunk * kChunkSectors + i;
+      if (run_len > 0 && run_start + run_len == s) {
+        ++run_len;
+      } else {
+        if (run_len > 0) fn(run_start, run_len);
+        run_start = s;
+        run_len = 1;
+      }
+    }
+  }
+  if (run_len > 0) fn(run_start, run_len);
+}
+
+void Media::SetupWrite(uint64_t sector, std::span<const uint8_t> bytes) {
+  SIM_CHECK(bytes.size() % kSectorSize == 0)
+      << "Media::SetupWrite: " << bytes.size() << " bytes is not a multiple of 512";
+  Write(sector, static_cast<uint32_t>(bytes.size() / kSectorSize), bytes.data(), false);
+}
+
+void Media::SetupWriteBytes(uint64_t byte_offset, std::span<const uint8_t> bytes) {
+  if (bytes.empty()) return;
+  const uint64_t first = byte_offset / kSectorSize;
+  const uint64_t last = (byte_offset + bytes.size() - 1) / kSectorSize;
+  CheckRange(first, last - first + 1, "setup write");
+  uint8_t sector_buf[kSectorSize];
+  size_t done = 0;
+  for (uint64_t s = first; s <= last; ++s) {
+    Read(s, 1, sector_buf);
+    const uint64_t begin = (s == first) ? byte_offset % kSectorSize : 0;
+    const uint64_t n = std::min<uint64_t>(kSectorSize - begin, bytes.size() - done);
+    std::memcpy(sector_buf + begin, bytes.data() + done, n);
+    done += n;
+    Write(s, 1, sector_buf, false);
+  }
+}
+
+void Media::ReadBytes(uint64_t byte_offset, std::span<uint8_t> out) const {
+  if (out.empty()) return;
+  const uint64_t first = byte_offset / kSectorSize;
+  const uint64_t last = (byte_offset + out.size() - 1) / kSectorSize;
+  CheckRange(first, last - first + 1, "read bytes");
+  uint8_t sector_buf[kSectorSize];
+  size_t done = 0;
+  for (uint64_t s = first; s <= last; ++s) {
+    Read(s, 1, sector_buf);
+    const uint64_t begin = (s == first) ? byte_offset % kSectorSize : 0;
+    const uint64_t n = std::min<uint64_t>(kSectorSize - begin, out.size() - done);
+    std::memcpy(out.data() + done, sector_buf + begin, n);
+    done += n;
+  }
+}
+
+void Media::PeekPersisted(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
+  CheckRange(sector, sectors, "peek");
+  for (uint64_t s = sector; s < sector + sectors; ++s) {
+    uint8_t* out = dst + (s - sector) * kSectorSize;
+    auto p = persisted_.find(s / kChunkSectors);
+    if (p != persisted_.end()) {
+      std::memcpy(out, p->second->data() + (s % kChunkSectors) * kSectorSize, kSectorSize);
+    } else {
+      FillPattern(s, 1, out);
+    }
+  }
+}
+
+}  // namespace devices

@@ -1,0 +1,113 @@
+#include "devices/model_device.h"
+
+#include <cerrno>
+#include <utility>
+
+#include "devices/request_check.h"
+#include "sim/check.h"
+
+namespace devices {
+
+ModelDevice::ModelDevice(sim::Scheduler& sched, std::string name, CommonParams common)
+    : sched_(sched),
+      name_(std::move(name)),
+      trace_id_(DeviceTraceId(name_)),
+      common_(common),
+      media_(name_, common.capacity_sectors),
+      stats_(sched.Now()) {
+  sim::Trace& t = sched_.trace();
+  k_attach_ = t.Kind("dev.attach", {"dev", "capacity_sectors", "queue_depth_max"});
+  k_submit_ = t.Kind("dev.submit", {"dev", "rq", "op", "sector", "sectors", "fua"});
+  k_complete_ = t.Kind("dev.complete", {"dev", "rq", "op", "status", "latency_ns"});
+  k_power_cut_ = t.Kind("dev.power_cut", {"dev", "lost_sectors", "aborted"});
+}
+
+ModelDevice::~ModelDevice() {
+  for (auto& [key, p] : pending_) sched_.Cancel(p.event);
+}
+
+void ModelDevice::EmitAttach() {
+  sched_.trace().Emit(k_attach_,
+                      {trace_id_, static_cast<int64_t>(common_.capacity_sectors),
+                       static_cast<int64_t>(common_.queue_depth_max)},
+                      name_ + " " + std::string(kind()));
+}
+
+void ModelDevice::Submit(BlockRequest* rq) {
+  SIM_CHECK(rq != nullptr) << "device " << name_ << ": null request";
+  CheckRequest(*this, *rq);
+  const sim::SimTime now = sched_.Now();
+  rq->submit_ns = now;
+  rq->start_ns = now;
+  rq->complete_ns = 0;
+  rq->status = 0;
+  stats_.OnSubmit(now);
+  sched_.trace().Emit(k_submit_, {trace_id_, static_cast<int64_t>(rq->id), static_cast<int64_t>(rq->op),
+                                  static_cast<int64_t>(rq->sector), rq->sectors, rq->fua ? 1 : 0});
+  const uint64_t key = next_key_++;
+  ServicePlan plan;
+  bool in_range = RequestInRange(*this, *rq);
+  if (in_range) {
+    plan = Plan(*rq, now);
+    SIM_CHECK(plan.start_ns >= now && plan.complete_ns >= plan.start_ns)
+        << "device " << name_ << ": model planned request " << rq->id << " from "
+        << plan.start_ns << " to " << plan.complete_ns << " at " << now;
+  } else {
+    plan.start_ns = plan.complete_ns = now;
+  }
+  rq->start_ns = plan.start_ns;
+  sim::EventId ev = sched_.At(plan.complete_ns, [this, key, in_range] { Deliver(key, !in_range); });
+  pending_.emplace(key, Pending{rq, ev, plan});
+}
+
+void ModelDevice::Deliver(uint64_t key, bool failed) {
+  auto it = pending_.find(key);
+  SIM_CHECK(it != pending_.end()) << "device " << name_ << ": completion of unknown request";
+  BlockRequest* rq = it->second.rq;
+  const ServicePlan plan = it->second.plan;
+  pending_.erase(it);
+  const int status = failed ? -EIO : 0;
+  if (!failed) {
+    if (plan.persist_cache_first) media_.Flush();
+    switch (rq->op) {
+      case BlockOp::kRead:
+        media_.Read(rq->sector, rq->sectors, rq->data);
+        break;
+      case BlockOp::kWrite:
+        media_.Write(rq->sector, rq->sectors, rq->data, plan.write_to_volatile);
+        break;
+      case BlockOp::kFlush:
+        media_.Flush();
+        break;
+      case BlockOp::kDiscard:
+        media_.Discard(rq->sector, rq->sectors);
+        break;
+    }
+  }
+  const sim::SimTime now = sched_.Now();
+  rq->complete_ns = now;
+  rq->status = status;
+  const sim::SimTime latency = now - rq->submit_ns;
+  stats_.OnComplete(now, rq->op, rq->bytes(), latency, status);
+  sched_.trace().Emit(k_complete_, {trace_id_, static_cast<int64_t>(rq->id),
+                                    static_cast<int64_t>(rq->op), status, latency});
+  // A copy: done may resubmit rq with a new callback while this one runs.
+  const BlockDone done = rq->done;
+  done(rq, status);
+}
+
+void ModelDevice::PowerCut() {
+  const sim::SimTime now = sched_.Now();
+  int64_t aborted = 0;
+  for (auto& [key, p] : pending_) {
+    sched_.Cancel(p.event);
+    const uint64_t k = key;
+    p.event = sched_.At(now, [this, k] { Deliver(k, true); });
+    ++aborted;
+  }
+  const uint64_t lost = media_.DropVolatile();
+  sched_.trace().Emit(k_power_cut_, {trace_id_, static_cast<int64_t>(lost), aborted});
+  OnPowerCut(now);
+}
+
+}  // namespace devices

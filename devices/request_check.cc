@@ -1,0 +1,40 @@
+#include "devices/request_check.h"
+
+#include "sim/check.h"
+
+namespace devices {
+
+void CheckRequest(const BlockDevice& dev, const BlockRequest& rq) {
+  SIM_CHECK(dev.in_flight() < dev.queue_depth_max())
+      << "device " << dev.name() << ": request " << rq.id << " submitted with " << dev.in_flight()
+      << " in flight, queue depth limit " << dev.queue_depth_max();
+  SIM_CHECK(static_cast<bool>(rq.done)) << "device " << dev.name() << ": request " << rq.id
+                                        << " has no completion callback";
+  if (rq.op == BlockOp::kFlush) {
+    SIM_CHECK(rq.sectors == 0) << "device " << dev.name() << ": flush request " << rq.id
+                               << " carries " << rq.sectors << " sectors";
+    return;
+  }
+  SIM_CHECK(static_cast<uint8_t>(rq.op) < kNumBlockOps)
+      << "device " << dev.name() << ": request " << rq.id << " has unknown op "
+      << static_cast<int>(rq.op);
+  SIM_CHECK(rq.sectors > 0) << "device " << dev.name() << ": " << BlockOpName(rq.op)
+                            << " request " << rq.id << " has 0 sectors";
+  const uint32_t lbs = dev.logical_block_size() / kSectorSize;
+  SIM_CHECK(rq.sector % lbs == 0 && rq.sectors % lbs == 0)
+      << "device " << dev.name() << ": " << BlockOpName(rq.op) << " request " << rq.id
+      << " sector " << rq.sector << " + " << rq.sectors << " is not aligned to the "
+      << dev.logical_block_size() << "-byte logical block";
+  if (rq.op == BlockOp::kRead || rq.op == BlockOp::kWrite) {
+    SIM_CHECK(rq.data != nullptr) << "device " << dev.name() << ": " << BlockOpName(rq.op)
+                                  << " request " << rq.id << " has no data buffer";
+  }
+}
+
+bool RequestInRange(const BlockDevice& dev, const BlockRequest& rq) {
+  if (rq.op == BlockOp::kFlush) return true;
+  const uint64_t cap = dev.capacity_sectors();
+  return rq.sector < cap && rq.sectors <= cap - rq.sector;
+}
+
+}  // namespace devices

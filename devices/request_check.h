@@ -1,0 +1,18 @@
+// CheckRequest: the REQUIRES of BlockDevice::Submit (block_device.h), shared
+// by every implementation. A failure is a bug in the caller (the block layer)
+// and raises a SIM_CHECK violation naming the device and the request.
+#ifndef AIOSIM_DEVICES_REQUEST_CHECK_H_
+#define AIOSIM_DEVICES_REQUEST_CHECK_H_
+
+#include "devices/block_device.h"
+
+namespace devices {
+
+void CheckRequest(const BlockDevice& dev, const BlockRequest& rq);
+
+// True when the request's range lies inside the device (kFlush: always).
+bool RequestInRange(const BlockDevice& dev, const BlockRequest& rq);
+
+}  // namespace devices
+
+#endif  // AIOSIM_DEVICES_REQUEST_CHECK_H_
