@@ -1,0 +1,250 @@
+// O_DIRECT: alignment errors, cache bypass and coherence with cached
+// pages, EOF handling, zeroing of new blocks, IOCB_NOWAIT, and the async
+// (-EIOCBQUEUED / ki_complete) path the AIO layer builds on.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "kernel_model/fdtable.h"
+#include "kernel_model/fs.h"
+#include "kernel_model/read_write.h"
+#include "kernel_model/uio.h"
+#include "kernel_model/vfs_namei.h"
+#include "kernel_model/vfs_setup.h"
+#include "tests/kernel_model/storage_world.h"
+
+namespace {
+
+using kernel_test::DiskSpec;
+using kernel_test::StorageWorld;
+using kernel_test::ualloc;
+using kernel_test::uget;
+using kernel_test::uput;
+
+std::vector<uint8_t> V(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+
+}  // namespace
+
+TEST_CASE("odirect: misaligned offset, length or buffer give -EINVAL", "[odirect]") {
+  StorageWorld w;
+  w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  w.File("/data/f", 1 << 20);
+  std::vector<long> r;
+  w.RunTask([&] {
+    int fd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR | O_DIRECT, 0));
+    unsigned ufd = static_cast<unsigned>(fd);
+    kernel::user_ptr buf = ualloc(16384);
+    r.push_back(kernel::sys_pread64(ufd, buf, 4096, 100));      // offset
+    r.push_back(kernel::sys_pread64(ufd, buf, 100, 0));         // length
+    r.push_back(kernel::sys_pread64(ufd, buf + 1, 4096, 0));    // buffer
+    r.push_back(kernel::sys_pwrite64(ufd, buf, 4096, 256));     // write offset
+    r.push_back(kernel::sys_pread64(ufd, buf + 512, 512, 512)); // 512-aligned is fine
+    r.push_back(kernel::sys_pread64(ufd, buf, 4096, 0));
+    return 0;
+  });
+  CHECK(r == std::vector<long>{-EINVAL, -EINVAL, -EINVAL, -EINVAL, 512, 4096});
+}
+
+TEST_CASE("odirect: reads bypass the page cache in one device request", "[odirect]") {
+  StorageWorld w;
+  kernel::block_device* bdev = w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  w.File("/data/f", 1 << 20);
+  std::string got;
+  w.RunTask([&] {
+    int fd = static_cast<int>(kernel::sys_open("/data/f", O_RDONLY | O_DIRECT, 0));
+    kernel::user_ptr buf = ualloc(65536);
+    REQUIRE(kernel::sys_pread64(static_cast<unsigned>(fd), buf, 65536, 8192) == 65536);
+    got = uget(buf, 65536);
+    return 0;
+  });
+  kernel::inode* ino = kernel::lookup_path("/data/f");
+  CHECK(ino->i_data.nrpages == 0);
+  CHECK(w.pc()->nr_pages == 0);
+  CHECK(w.DispatchedSectors(kernel::REQ_OP_READ) == std::vector<int64_t>{128});
+  CHECK(V(got) == kernel_test::PatternBytes(ino->i_ino, 8192, 65536));
+  CHECK(bdev->bd_device->stats().bytes(devices::BlockOp::kRead) == 65536);
+}
+
+TEST_CASE("odirect: a direct read sees dirty cached data, a buffered read sees direct writes", "[odirect]") {
+  StorageWorld w;
+  w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  w.File("/data/f", 8192);
+  std::string direct_saw, buffered_saw;
+  bool page_dropped = false;
+  w.RunTask([&] {
+    int bfd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR, 0));
+    int dfd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR | O_DIRECT, 0));
+    kernel::user_ptr buf = ualloc(8192);
+    uput(buf, std::string(4096, 'B'));
+    kernel::sys_pwrite64(static_cast<unsigned>(bfd), buf, 4096, 0);  // dirty in the cache
+    kernel::sys_pread64(static_cast<unsigned>(dfd), buf, 4096, 0);
+    direct_saw = uget(buf, 4096);
+    kernel::sys_pread64(static_cast<unsigned>(bfd), buf, 4096, 4096);  // page 1 cached
+    uput(buf, std::string(4096, 'D'));
+    kernel::sys_pwrite64(static_cast<unsigned>(dfd), buf, 4096, 4096);
+    page_dropped = kernel::lookup_path("/data/f")->i_data.i_pages.count(1) == 0;
+    kernel::sys_pread64(static_cast<unsigned>(bfd), buf, 4096, 4096);
+    buffered_saw = uget(buf, 4096);
+    return 0;
+  });
+  CHECK(direct_saw == std::string(4096, 'B'));
+  CHECK(page_dropped);
+  CHECK(buffered_saw == std::string(4096, 'D'));
+}
+
+TEST_CASE("odirect: reads stop at EOF", "[odirect]") {
+  StorageWorld w;
+  w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  w.File("/data/f", 6000);
+  long at_eof = -1, across = -1;
+  std::string got;
+  w.RunTask([&] {
+    int fd = static_cast<int>(kernel::sys_open("/data/f", O_RDONLY | O_DIRECT, 0));
+    kernel::user_ptr buf = ualloc(8192);
+    at_eof = kernel::sys_pread64(static_cast<unsigned>(fd), buf, 4096, 8192);
+    across = kernel::sys_pread64(static_cast<unsigned>(fd), buf, 8192, 4096);
+    got = uget(buf, 1904);
+    return 0;
+  });
+  CHECK(at_eof == 0);
+  CHECK(across == 6000 - 4096);
+  CHECK(V(got) == kernel_test::PatternBytes(kernel::lookup_path("/data/f")->i_ino, 4096, 1904));
+}
+
+TEST_CASE("odirect: a small write into a new block zeroes the rest of the block", "[odirect]") {
+  StorageWorld w;
+  kernel::block_device* bdev = w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  std::string got;
+  w.RunTask([&] {
+    int dfd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR | O_CREAT | O_DIRECT, 0644));
+    kernel::user_ptr buf = ualloc(4096);
+    uput(buf, std::string(512, 'x'));
+    REQUIRE(kernel::sys_pwrite64(static_cast<unsigned>(dfd), buf, 512, 1024) == 512);
+    int bfd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR, 0));
+    uput(buf, "y");
+    REQUIRE(kernel::sys_pwrite64(static_cast<unsigned>(bfd), buf, 1, 8192) == 1);
+    kernel::user_ptr rb = ualloc(16384);
+    REQUIRE(kernel::sys_pread64(static_cast<unsigned>(bfd), rb, 16384, 0) == 8193);
+    got = uget(rb, 8193);
+    return 0;
+  });
+  std::string want = std::string(1024, '\0') + std::string(512, 'x') + std::string(8192 - 1536, '\0') + "y";
+  CHECK(got == want);
+  kernel::inode* ino = kernel::lookup_path("/data/f");
+  std::vector<uint8_t> block(4096);
+  bdev->bd_device->media().ReadBytes(ino->i_extents.begin()->second.pblk * 4096, block);
+  CHECK(block == V(want.substr(0, 4096)));
+}
+
+TEST_CASE("odirect: RWF_NOWAIT fails with -EAGAIN when cached pages or allocation are in the way", "[odirect]") {
+  StorageWorld w;
+  w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  w.File("/data/f", 16384);
+  long cached_write = 0, hole_write = 0, clean_read = 0;
+  w.RunTask([&] {
+    int bfd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR, 0));
+    int dfd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR | O_DIRECT, 0));
+    kernel::user_ptr buf = ualloc(8192);
+    kernel::sys_pread64(static_cast<unsigned>(bfd), buf, 4096, 0);  // page 0 (and readahead) cached
+    kernel::user_ptr iov = ualloc(64);
+    kernel::iovec v{buf, 4096};
+    uput(iov, &v, sizeof(v));
+    cached_write = kernel::sys_pwritev2(static_cast<unsigned>(dfd), iov, 1, 0, static_cast<kernel::rwf_t>(kernel::RWF_NOWAIT));
+    hole_write = kernel::sys_pwritev2(static_cast<unsigned>(dfd), iov, 1, 65536, static_cast<kernel::rwf_t>(kernel::RWF_NOWAIT));
+    clean_read = kernel::sys_preadv2(static_cast<unsigned>(dfd), iov, 1, 0, static_cast<kernel::rwf_t>(kernel::RWF_NOWAIT));
+    return 0;
+  });
+  CHECK(cached_write == -EAGAIN);
+  CHECK(hole_write == -EAGAIN);
+  CHECK(clean_read == 4096);  // clean cached pages do not stop a direct read
+}
+
+namespace {
+struct AsyncResult {
+  long res = 1;
+  int calls = 0;
+  sim::SimTime at = -1;
+  bool in_irq = false;
+};
+void on_complete(kernel::kiocb* iocb, long ret) {
+  auto* r = static_cast<AsyncResult*>(iocb->private_);
+  r->res = ret;
+  ++r->calls;
+  r->at = kernel::ktime_get();
+  r->in_irq = kernel::in_interrupt();
+}
+}  // namespace
+
+TEST_CASE("odirect: an async kiocb returns -EIOCBQUEUED and completes from bi_end_io", "[odirect][aio]") {
+  StorageWorld w;
+  DiskSpec spec;
+  spec.latency_ns = 3 * sim::kMillisecond;
+  w.AddRamdisk("sda", spec);
+  w.Mount("sda", "/data");
+  w.File("/data/f", 1 << 20);
+  AsyncResult wr, rd, eof;
+  long wret = 0, rret = 0, eret = 0;
+  sim::SimTime submitted_at = -1;
+  std::string read_back;
+  kernel::user_ptr rbuf = 0;
+  w.RunTask([&] {
+    int fd = static_cast<int>(kernel::sys_open("/data/f", O_RDWR | O_DIRECT, 0));
+    kernel::file* f = kernel::fget(static_cast<unsigned>(fd));
+    kernel::user_ptr wbuf = ualloc(8192);
+    rbuf = ualloc(8192);
+    uput(wbuf, std::string(8192, 'A'));
+    // Write 8 KiB at 64 KiB.
+    kernel::kiocb wk;
+    kernel::init_sync_kiocb(&wk, f);
+    wk.ki_pos = 65536;
+    wk.ki_complete = on_complete;
+    wk.private_ = &wr;
+    kernel::iov_iter wi;
+    kernel::iov_iter_ubuf(&wi, kernel::ITER_SOURCE, wbuf, 8192);
+    wret = f->f_op->write_iter(&wk, &wi);
+    submitted_at = kernel::ktime_get();
+    // Read 8 KiB at 0.
+    kernel::kiocb rk;
+    kernel::init_sync_kiocb(&rk, f);
+    rk.ki_complete = on_complete;
+    rk.private_ = &rd;
+    kernel::iov_iter ri;
+    kernel::iov_iter_ubuf(&ri, kernel::ITER_DEST, rbuf, 8192);
+    rret = f->f_op->read_iter(&rk, &ri);
+    // At EOF: completes at once with 0, without ki_complete.
+    kernel::kiocb ek;
+    kernel::init_sync_kiocb(&ek, f);
+    ek.ki_pos = 2 << 20;
+    ek.ki_complete = on_complete;
+    ek.private_ = &eof;
+    kernel::iov_iter ei;
+    kernel::iov_iter_ubuf(&ei, kernel::ITER_DEST, rbuf, 512);
+    eret = f->f_op->read_iter(&ek, &ei);
+    kernel::msleep(20);
+    read_back = uget(rbuf, 8192);
+    kernel::fput(f);
+    return 0;
+  });
+  CHECK(wret == -EIOCBQUEUED);
+  CHECK(rret == -EIOCBQUEUED);
+  CHECK(eret == 0);
+  CHECK(eof.calls == 0);
+  CHECK(submitted_at == 0);
+  CHECK(wr.calls == 1);
+  CHECK(wr.res == 8192);
+  CHECK(wr.in_irq);
+  CHECK(wr.at >= 3 * sim::kMillisecond);
+  CHECK(rd.calls == 1);
+  CHECK(rd.res == 8192);
+  kernel::inode* ino = kernel::lookup_path("/data/f");
+  CHECK(V(read_back) == kernel_test::PatternBytes(ino->i_ino, 0, 8192));
+  CHECK(w.Contents("/data/f", 65536, 8192) == std::vector<uint8_t>(8192, 'A'));
+  CHECK(ino->i_dio_count == 0);
+}
