@@ -68,20 +68,26 @@ void Media::DropVolatileSector(uint64_t sector) {
 
 void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
   CheckRange(sector, sectors, "read");
-  for (uint64_t s = sector; s < sector + sectors; ++s) {
-    uint8_t* out = dst + (s - sector) * kSectorSize;
+  // One lookup per chunk in each layer, not per sector: this is the device
+  // model's hot path (every bio's bytes move through it).
+  const uint64_t end = sector + sectors;
+  for (uint64_t s = sector; s < end;) {
     const uint64_t chunk = s / kChunkSectors;
-    const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
+    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
     auto v = volatile_.find(chunk);
-    if (v != volatile_.end() && (v->second->present & (1u << index))) {
-      std::memcpy(out, v->second->data.data() + index * kSectorSize, kSectorSize);
-      continue;
-    }
+    const VolatileChunk* vc = v != volatile_.end() ? v->second.get() : nullptr;
     auto p = persisted_.find(chunk);
-    if (p != persisted_.end()) {
-      std::memcpy(out, p->second->data() + index * kSectorSize, kSectorSize);
-    } else {
-      FillPattern(s, 1, out);
+    const Bytes* pc = p != persisted_.end() ? p->second.get() : nullptr;
+    for (; s < chunk_end; ++s) {
+      uint8_t* out = dst + (s - sector) * kSectorSize;
+      const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
+      if (vc && (vc->present & (1u << index))) {
+        std::memcpy(out, vc->data.data() + index * kSectorSize, kSectorSize);
+      } else if (pc) {
+        std::memcpy(out, pc->data() + index * kSectorSize, kSectorSize);
+      } else {
+        FillPattern(s, 1, out);
+      }
     }
   }
 }

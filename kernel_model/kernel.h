@@ -159,7 +159,11 @@ struct Kernel {
   std::vector<std::unique_ptr<workqueue_struct>> workqueues_;
   std::map<uint64_t, file*> live_files_;  // by file id: every file not yet released
   std::vector<task_struct*> task_of_fiber_;
-  std::map<std::pair<uintptr_t, int>, std::unique_ptr<wait_queue_head>> bit_wait_table_;
+  // Bit-wait heads by (word address, bit), with the number of waiters that
+  // hold each. A head exists only while someone waits on it, so its trace id
+  // depends on the run's waits alone, never on whether the host allocator
+  // reused an address (wait_bit.cc).
+  std::map<std::pair<uintptr_t, int>, std::pair<std::unique_ptr<wait_queue_head>, int>> bit_wait_table_;
   std::vector<wq_flusher*> wq_flushers_;         // workqueue.cc
   std::vector<file*> delayed_fput_list_;         // file.cc
   std::unique_ptr<work_struct> delayed_fput_work_;

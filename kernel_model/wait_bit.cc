@@ -41,12 +41,38 @@ wait_queue_head* bit_waitqueue(void* word, int bit) {
   Kernel* k = Kernel::Current();
   auto key = std::make_pair(reinterpret_cast<uintptr_t>(word), bit);
   auto it = k->bit_wait_table_.find(key);
-  if (it != k->bit_wait_table_.end()) return it->second.get();
+  if (it != k->bit_wait_table_.end()) return it->second.first.get();
   auto head = std::make_unique<wait_queue_head>("bit_wait");
   wait_queue_head* raw = head.get();
-  k->bit_wait_table_.emplace(key, std::move(head));
+  k->bit_wait_table_.emplace(key, std::make_pair(std::move(head), 0));
   return raw;
 }
+
+namespace {
+// Holds a bit-wait head for one waiter; the last holder of an idle head
+// removes it (see Kernel::bit_wait_table_).
+class BitWaitHold {
+ public:
+  BitWaitHold(void* word, int bit) : key_(reinterpret_cast<uintptr_t>(word), bit) {
+    head_ = bit_waitqueue(word, bit);
+    ++Kernel::Current()->bit_wait_table_.find(key_)->second.second;
+  }
+  ~BitWaitHold() {
+    Kernel* k = Kernel::Current();
+    if (!k) return;
+    auto it = k->bit_wait_table_.find(key_);
+    if (it == k->bit_wait_table_.end()) return;
+    if (--it->second.second == 0 && !waitqueue_active(it->second.first.get())) {
+      k->bit_wait_table_.erase(it);
+    }
+  }
+  wait_queue_head* head() const { return head_; }
+
+ private:
+  std::pair<uintptr_t, int> key_;
+  wait_queue_head* head_;
+};
+}  // namespace
 
 void __wake_up_bit(wait_queue_head* wq_head, void* word, int bit) {
   wait_bit_key key;
@@ -55,11 +81,19 @@ void __wake_up_bit(wait_queue_head* wq_head, void* word, int bit) {
   if (waitqueue_active(wq_head)) __wake_up(wq_head, TASK_NORMAL, 1, &key);
 }
 
-void wake_up_bit(void* word, int bit) { __wake_up_bit(bit_waitqueue(word, bit), word, bit); }
+void wake_up_bit(void* word, int bit) {
+  // Nobody waits on a (word, bit) that has no head: nothing to wake, and no
+  // head is created for it.
+  Kernel* k = Kernel::Current();
+  auto it = k->bit_wait_table_.find(std::make_pair(reinterpret_cast<uintptr_t>(word), bit));
+  if (it == k->bit_wait_table_.end()) return;
+  __wake_up_bit(it->second.first.get(), word, bit);
+}
 
 int wait_on_bit(unsigned long* word, int bit, unsigned mode) {
   if (!test_bit(bit, word)) return 0;
-  wait_queue_head* wq_head = bit_waitqueue(word, bit);
+  BitWaitHold hold(word, bit);
+  wait_queue_head* wq_head = hold.head();
   wait_bit_queue_entry wbq_entry;
   init_wait_bit_entry(&wbq_entry, word, bit);
   int ret = 0;
@@ -73,7 +107,8 @@ int wait_on_bit(unsigned long* word, int bit, unsigned mode) {
 
 int wait_on_bit_lock(unsigned long* word, int bit, unsigned mode) {
   if (!test_and_set_bit(bit, word)) return 0;
-  wait_queue_head* wq_head = bit_waitqueue(word, bit);
+  BitWaitHold hold(word, bit);
+  wait_queue_head* wq_head = hold.head();
   wait_bit_queue_entry wbq_entry;
   init_wait_bit_entry(&wbq_entry, word, bit);
   for (;;) {

@@ -13,7 +13,8 @@
 // fixed table of 256 heads; the model keys an ordered map by address inside
 // the Kernel. Either way entries with other keys on the same head are
 // skipped, so the choice of head never changes who is woken or in what
-// order.
+// order. A head lives only while waiters hold it (wake_up_bit never creates
+// one), so trace ids of heads never depend on host address reuse.
 #ifndef AIOSIM_KERNEL_MODEL_WAIT_BIT_H_
 #define AIOSIM_KERNEL_MODEL_WAIT_BIT_H_
 
