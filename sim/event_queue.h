@@ -5,15 +5,21 @@
 //   they were scheduled (the sequence number is taken at Schedule()). Nothing
 //   about addresses or hashing decides order.
 // - Cancel() is O(1): the entry is tombstoned and skipped when it reaches the
-//   top. A cancelled or fired EventId is stale and cancelling it again is a
-//   harmless no-op (ids carry a generation).
-// - The heap is 4-ary over 16-byte entries (four children share one cache
-//   line); ~1.8x faster than std::priority_queue at 10^6 pending here.
-// - Limits: at most 2^24 pending events and 2^40 events scheduled per queue;
+//   top; when tombstones outnumber live events the heap is compacted, so
+//   cancelled far-future timeouts do not pile up. A cancelled or fired EventId
+//   is stale and cancelling it again is a harmless no-op (ids carry a
+//   generation).
+// - The heap is 4-ary over 16-byte entries, laid out so that the four
+//   children of a node fill exactly one 64-byte cache line; a pop moves the
+//   hole down to a leaf first (Floyd) with branch-free child selection and
+//   prefetches the next level on large heaps. See docs/performance.md for the
+//   figures against std::priority_queue.
+// - Limits: at most 2^24 pending events and 2^39 events scheduled per queue;
 //   exceeding either is a Violation, not silent wrap-around.
 #ifndef AIOSIM_SIM_EVENT_QUEUE_H_
 #define AIOSIM_SIM_EVENT_QUEUE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -21,6 +27,24 @@
 #include "sim/time.h"
 
 namespace sim {
+
+namespace internal {
+// Storage for the queue's big arrays: from 2 MiB up, 2 MiB aligned and
+// offered to the kernel for transparent huge pages (fewer TLB misses on a
+// deep heap); 64-byte aligned below that.
+void* AllocBig(size_t bytes);
+void FreeBig(void* p, size_t bytes);
+template <typename T>
+struct BigAllocator {
+  using value_type = T;
+  BigAllocator() = default;
+  template <typename U>
+  BigAllocator(const BigAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(AllocBig(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) { FreeBig(p, n * sizeof(T)); }
+  bool operator==(const BigAllocator&) const { return true; }
+};
+}  // namespace internal
 
 using Callback = std::function<void()>;
 // A callback without captures: fn(arg). The fast path for fiber wake-ups.
@@ -35,20 +59,27 @@ struct EventId {
 class EventQueue {
  public:
   static constexpr uint32_t kMaxPending = 1u << 24;
-  static constexpr uint64_t kMaxSequence = 1ull << 40;
+  static constexpr uint64_t kMaxSequence = 1ull << 39;
 
-  EventQueue();
+  EventQueue() = default;
+  ~EventQueue();
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
 
-  // REQUIRES: when >= Now().
+  // REQUIRES: when >= Now(); cb (or fn) is non-empty.
   EventId Schedule(SimTime when, Callback cb);
   EventId ScheduleRaw(SimTime when, RawCallback fn, void* arg);
-  // Returns true if the event was pending and is now cancelled.
+  // Returns true if the event was pending and is now cancelled. Its callback
+  // (and whatever it captured) is destroyed at once.
   bool Cancel(EventId id);
 
   bool Empty() const { return live_ == 0; }
   size_t Size() const { return live_; }
   // Time of the earliest pending event; kNever when empty.
-  SimTime NextTime();
+  SimTime NextTime() {
+    if (tombstones_ != 0) DropCancelledTop();
+    return end_ > kRoot ? heap_[kRoot].time : kNever;
+  }
   SimTime Now() const { return now_; }
   uint64_t Scheduled() const { return next_seq_; }
 
@@ -73,6 +104,7 @@ class EventQueue {
 
   // Gathers every pending event at the earliest time, in sequence order,
   // without removing them; for choosers that reorder simultaneous events.
+  // O(k log k) for k such events.
   void PeekSimultaneous(std::vector<uint64_t>* seqs);
   // Removes the pending event with this sequence number at the earliest time.
   bool PopSequence(uint64_t seq, Fired* out);
@@ -83,36 +115,110 @@ class EventQueue {
  private:
   struct Entry {
     SimTime time;
-    uint64_t key;  // seq << 24 | slot: seq is unique, so it alone breaks ties
-    bool operator<(const Entry& o) const {
-      return time < o.time || (time == o.time && key < o.key);
-    }
+    // seq << kSeqShift | kCallbackBit (std::function event) | slot: seq is
+    // unique, so it alone breaks ties.
+    uint64_t key;
   };
-  struct Slot {
-    RawCallback raw = nullptr;
+  // The callback's slot. `link` is the next free slot while free, else one
+  // of the two states below.
+  struct alignas(32) Slot {
+    RawCallback raw = nullptr;  // nullptr: the callback is in callbacks_
     void* arg = nullptr;
-    Callback cb;
     uint32_t generation = 0;
-    bool live = false;
-    uint32_t next_free = UINT32_MAX;
+    uint32_t link = kLinkEnd;
   };
+  static constexpr uint32_t kLinkEnd = UINT32_MAX;
+  static constexpr uint32_t kLive = UINT32_MAX - 1;
+  static constexpr uint32_t kCancelled = UINT32_MAX - 2;
+  // Heap positions start at 3 so that the children of position p, at
+  // 4p-8 .. 4p-5, start on a multiple of four (one cache line).
+  static constexpr size_t kRoot = 3;
+  static constexpr uint64_t kSlotBits = 24;
+  static constexpr uint64_t kCallbackBit = 1ull << kSlotBits;
+  static constexpr uint64_t kSeqShift = kSlotBits + 1;
 
   uint32_t AllocSlot();
-  void FreeSlot(uint32_t slot);
-  void Push(Entry e);
+  void FreeSlot(uint32_t slot) {
+    Slot& s = slots_[slot];
+    ++s.generation;
+    s.link = free_head_;
+    free_head_ = slot;
+  }
+  EventId Push(SimTime when, uint32_t slot);
+  EventId ScheduleRawSlow(SimTime when, RawCallback fn, void* arg);
+  void Grow();
+  void SiftUp(size_t pos, Entry e) {
+    while (pos > kRoot) {
+      const size_t parent = (pos >> 2) + 2;
+      const Entry& p = heap_[parent];
+      if (e.time > p.time || (e.time == p.time && e.key > p.key)) break;
+      heap_[pos] = p;
+      pos = parent;
+    }
+    heap_[pos] = e;
+  }
+  void SiftDown(size_t pos);
   void PopTop();
-  void SiftDown(size_t i);
-  void SiftUp(size_t i);
+  void RemoveAt(size_t pos);
   void DropCancelledTop();
-  void TakeSlot(const Entry& e, Fired* out);
+  void Compact();
+  size_t FindSimultaneous(uint64_t seq);
+  void TakeSlot(const Entry& e, Fired* out) {
+    const uint32_t slot = static_cast<uint32_t>(e.key & ((1u << kSlotBits) - 1));
+    Slot& s = slots_[slot];
+    out->time = e.time;
+    out->seq = e.key >> kSeqShift;
+    if (s.raw != nullptr) {
+      out->raw = s.raw;
+      out->arg = s.arg;
+      if (out->cb) out->cb = nullptr;
+    } else {
+      TakeCallback(slot, out);
+    }
+    --live_;
+    FreeSlot(slot);
+    now_ = e.time;
+  }
+  void TakeCallback(uint32_t slot, Fired* out);
 
-  std::vector<Entry> heap_;
-  std::vector<Slot> slots_;
-  uint32_t free_head_ = UINT32_MAX;
+  Entry* heap_ = nullptr;  // cap_ entries, 64-byte aligned; [end_, cap_) hold sentinels
+  size_t end_ = kRoot;     // one past the last heap position
+  size_t cap_ = 0;
+  std::vector<Slot, internal::BigAllocator<Slot>> slots_;
+  std::vector<Callback> callbacks_;  // parallel to slots_
+  std::vector<size_t> walk_;         // scratch for the simultaneous-event walk
+  uint32_t free_head_ = kLinkEnd;
   size_t live_ = 0;
+  size_t tombstones_ = 0;  // cancelled entries still in the heap
   uint64_t next_seq_ = 0;
   SimTime now_ = 0;
 };
+
+// The hot paths, inline: one combined check, the rare cases out of line.
+inline EventId EventQueue::ScheduleRaw(SimTime when, RawCallback fn, void* arg) {
+  if (when < now_ || fn == nullptr || free_head_ == kLinkEnd || next_seq_ >= kMaxSequence || end_ >= cap_)
+      [[unlikely]] {
+    return ScheduleRawSlow(when, fn, arg);
+  }
+  const uint32_t slot = free_head_;
+  Slot& s = slots_[slot];
+  free_head_ = s.link;
+  s.raw = fn;
+  s.arg = arg;
+  s.link = kLive;
+  ++live_;
+  SiftUp(end_++, Entry{when, (next_seq_++ << kSeqShift) | slot});
+  return EventId{slot, s.generation};
+}
+
+inline bool EventQueue::Pop(Fired* out) {
+  if (tombstones_ != 0) DropCancelledTop();
+  if (end_ == kRoot) return false;
+  const Entry top = heap_[kRoot];
+  PopTop();
+  TakeSlot(top, out);
+  return true;
+}
 
 }  // namespace sim
 

@@ -1,6 +1,7 @@
 #include "sim/scheduler.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <utility>
 
@@ -41,6 +42,7 @@ Scheduler* Scheduler::Current() { return g_current; }
 Scheduler::Scheduler(SchedulerOptions options, std::unique_ptr<Chooser> chooser)
     : options_(options),
       chooser_(chooser ? std::move(chooser) : std::make_unique<FifoChooser>()),
+      fifo_(chooser_->IsFifo()),
       rng_(options.seed) {
   k_spawn_ = trace_.Kind("sched.spawn", {"fiber"});
   k_exit_ = trace_.Kind("sched.exit", {"fiber"});
@@ -55,6 +57,7 @@ Scheduler::Scheduler(SchedulerOptions options, std::unique_ptr<Chooser> chooser)
 Scheduler::~Scheduler() { KillFibers(); }
 
 void Scheduler::KillFibers() {
+  SIM_CHECK(current_ == nullptr) << "KillFibers() from inside fiber " << current_->name;
   CurrentGuard guard(this);
   // Unwind in id order so destruction is deterministic too.
   for (auto& f : fibers_) {
@@ -89,16 +92,17 @@ FiberId Scheduler::Spawn(std::string name, std::function<void()> body, SpawnOpti
   auto rec = std::make_unique<FiberRec>();
   rec->id = static_cast<FiberId>(fibers_.size() + 1);
   rec->name = std::move(name);
+  rec->sched = this;
   rec->daemon = opts.daemon;
   rec->pool = PoolFor(opts.stack_bytes ? opts.stack_bytes : options_.stack_bytes);
-  rec->fiber = std::make_unique<Fiber>(std::move(body), rec->pool);
-  FiberId id = rec->id;
-  trace_.SetTaskName(id, rec->name);
+  rec->fiber.emplace(std::move(body), rec->pool);
+  FiberRec* f = rec.get();
+  trace_.SetTaskName(f->id, f->name);
   fibers_.push_back(std::move(rec));
   ++live_fibers_;
-  trace_.Emit(k_spawn_, {id});
-  runq_.push_back(id);
-  return id;
+  trace_.Emit(k_spawn_, {f->id});
+  runq_.push_back(f);
+  return f->id;
 }
 
 FiberId Scheduler::CurrentFiber() const { return current_ ? current_->id : 0; }
@@ -118,42 +122,19 @@ bool Scheduler::FiberBlocked(FiberId id) const {
   return f && f->state == State::kBlocked;
 }
 
-void Scheduler::MakeRunnable(FiberRec* f) {
-  f->state = State::kRunnable;
-  runq_.push_back(f->id);
+void Scheduler::NotInFiber(std::string_view what) const {
+  SIM_CHECK(current_ != nullptr) << "Block(" << what << ") outside a fiber";
+  std::abort();  // unreachable: the check above throws
 }
 
 void Scheduler::TimeoutThunk(void* arg) {
   auto* f = static_cast<FiberRec*>(arg);
-  Scheduler* s = g_current;
   if (f->state != State::kBlocked) return;
+  Scheduler* s = f->sched;
   f->timed_out = true;
   f->timeout = EventId{};
   s->trace_.Emit(s->k_timeout_, {f->id});
   s->MakeRunnable(f);
-}
-
-bool Scheduler::Block(std::string_view what, SimTime deadline) {
-  FiberRec* f = current_;
-  SIM_CHECK(f != nullptr) << "Block(" << what << ") outside a fiber";
-  f->state = State::kBlocked;
-  f->waits_on = what;
-  f->blocked_since = Now();
-  f->timed_out = false;
-  if (deadline != kNever) f->timeout = queue_.ScheduleRaw(std::max(deadline, Now()), &TimeoutThunk, f);
-  trace_.Emit(k_block_, {f->id, deadline == kNever ? -1 : deadline});
-  f->fiber->Suspend();
-  return !f->timed_out;
-}
-
-void Scheduler::SleepFor(SimTime delay) { SleepUntil(AddTime(Now(), delay)); }
-
-void Scheduler::SleepUntil(SimTime when) {
-  if (when == kNever) {
-    Block("sleep forever");
-  } else {
-    Block("sleep", when);
-  }
 }
 
 void Scheduler::Yield() {
@@ -197,15 +178,24 @@ uint32_t Scheduler::Choose(ChoiceKind kind, std::string_view label, std::span<co
   return pick;
 }
 
+uint32_t Scheduler::RecordFifoChoice(ChoiceKind kind, size_t n, uint32_t preferred) {
+  decisions_.push_back(preferred);
+  trace_.Emit(k_choose_, {static_cast<int64_t>(kind), static_cast<int64_t>(n), preferred});
+  return preferred;
+}
+
 bool Scheduler::Fault(std::string_view site, bool drawn) {
   static constexpr uint64_t kNoYes[2] = {0, 1};
   return Choose(ChoiceKind::kFault, site, kNoYes, drawn ? 1 : 0) == 1;
 }
 
-void Scheduler::Stop(std::string reason) {
+void Scheduler::StopWith(RunStatus status, std::string reason) {
   stop_ = true;
+  stop_status_ = status;
   stop_reason_ = std::move(reason);
 }
+
+void Scheduler::Stop(std::string reason) { StopWith(RunStatus::kStopped, std::move(reason)); }
 
 void Scheduler::ReportViolation(std::string message, bool fatal) {
   violations_.push_back(ViolationReport{std::move(message), Now(), trace_.count(),
@@ -216,7 +206,11 @@ void Scheduler::ReportViolation(std::string message, bool fatal) {
   }
 }
 
-void Scheduler::HandleException(std::exception_ptr e) {
+// `f` is the fiber the exception escaped from (current_ while this runs), or
+// nullptr for an event callback.
+void Scheduler::HandleException(std::exception_ptr e, FiberRec* f) {
+  FiberRec* saved = current_;
+  current_ = f;  // ReportViolation names current_
   try {
     std::rethrow_exception(e);
   } catch (const Violation& v) {
@@ -226,47 +220,70 @@ void Scheduler::HandleException(std::exception_ptr e) {
   } catch (...) {
     ReportViolation("uncaught non-standard exception");
   }
+  current_ = saved;
 }
 
-void Scheduler::RunFiber(FiberRec* f) {
+// A finished fiber: report what escaped it (at its own trace position), give
+// its stack back, and wake its joiners.
+void Scheduler::FinishFiber(FiberRec* f) {
+  if (std::exception_ptr err = f->fiber->error()) HandleException(err, f);
+  f->state = State::kDone;
+  f->fiber.reset();  // returns the stack to its pool
+  --live_fibers_;
+  trace_.Emit(k_exit_, {f->id});
+  for (FiberId j : f->joiners) Wake(j);
+  f->joiners.clear();
+}
+
+// Inline into Run(): the switch to the fiber is then made from Run's frame
+// and no function return follows it on the scheduler side.
+inline void Scheduler::RunFiber(FiberRec* f) {
   current_ = f;
   f->state = State::kRunning;
   trace_.SetTask(f->id);
   trace_.Emit(k_run_, {f->id});
   f->fiber->Resume();
+  if (f->fiber->finished()) [[unlikely]] FinishFiber(f);
   current_ = nullptr;
-  if (f->fiber->finished()) {
-    std::exception_ptr err = f->fiber->error();
-    f->state = State::kDone;
-    f->fiber.reset();  // returns the stack to its pool
-    --live_fibers_;
-    trace_.Emit(k_exit_, {f->id});
-    for (FiberId j : f->joiners) Wake(j);
-    f->joiners.clear();
-    if (err) HandleException(err);
-  }
   trace_.SetTask(0);
+}
+
+// Which runnable fiber runs (an index into runq_), or runq_.size() for "the
+// event due now fires first".
+size_t Scheduler::PickRunnable(bool event_now) {
+  const size_t n = runq_.size() + (event_now ? 1 : 0);
+  if (fifo_) return RecordFifoChoice(ChoiceKind::kRunnable, n);
+  scratch_.clear();
+  for (size_t i = 0; i < runq_.size(); ++i) scratch_.push_back(runq_[i]->id);
+  if (event_now) scratch_.push_back(0);  // "let the due event fire first"
+  return Choose(ChoiceKind::kRunnable, "run", scratch_);
 }
 
 bool Scheduler::FireEvent() {
   const SimTime next = queue_.NextTime();
   if (next == kNever) return false;
   if (next > options_.time_limit) {
-    Stop("time limit " + FormatTime(options_.time_limit));
+    StopWith(RunStatus::kTimeLimit, "time limit " + FormatTime(options_.time_limit));
     return false;
   }
   EventQueue::Fired ev;
-  // More than one event due at this instant is a choice.
-  if (chooser_->IsFifo()) {
+  if (fifo_) {
     queue_.Pop(&ev);
-    if (queue_.NextTime() == ev.time) {
-      scratch_.assign(2, 0);  // FIFO answers `preferred`: only record it
-      Choose(ChoiceKind::kSimultaneous, "event", scratch_);
+    // More than one event due at this instant is a choice; FIFO takes the
+    // first, but the record must count the options as any chooser would see
+    // them, or a replay of this run would hash differently.
+    if (queue_.NextTime() == ev.time) [[unlikely]] {
+      queue_.PeekSimultaneous(&scratch_);
+      RecordFifoChoice(ChoiceKind::kSimultaneous, scratch_.size() + 1);
     }
   } else {
     queue_.PeekSimultaneous(&scratch_);
-    uint32_t pick = Choose(ChoiceKind::kSimultaneous, "event", scratch_);
-    queue_.PopSequence(scratch_[pick], &ev);
+    if (scratch_.size() == 1) {
+      queue_.Pop(&ev);
+    } else {
+      const uint32_t pick = Choose(ChoiceKind::kSimultaneous, "event", scratch_);
+      queue_.PopSequence(scratch_[pick], &ev);
+    }
   }
   trace_.SetNow(ev.time);
   ++steps_;
@@ -276,32 +293,28 @@ bool Scheduler::FireEvent() {
 }
 
 RunResult Scheduler::Run() {
+  SIM_CHECK(!running_) << "Run() inside Run()";
+  running_ = true;
   CurrentGuard guard(this);
   stop_ = false;
   RunResult result;
   for (;;) {
     if (stop_) break;
-    if (steps_ >= options_.step_limit) {
-      Stop("step limit " + std::to_string(options_.step_limit));
+    if (steps_ >= options_.step_limit) [[unlikely]] {
+      StopWith(RunStatus::kStepLimit, "step limit " + std::to_string(options_.step_limit));
       break;
     }
     try {
       if (!runq_.empty()) {
-        size_t pick = 0;
         const bool event_now = queue_.NextTime() == Now();
-        const size_t n = runq_.size() + (event_now ? 1 : 0);
-        if (n > 1) {
-          if (chooser_->IsFifo()) {
-            scratch_.assign(n, 0);
-          } else {
-            scratch_.assign(runq_.begin(), runq_.end());
-            if (event_now) scratch_.push_back(0);  // "let the due event fire first"
-          }
-          pick = Choose(ChoiceKind::kRunnable, "run", scratch_);
+        FiberRec* f = nullptr;
+        if (runq_.size() == 1 && !event_now) {
+          f = runq_.pop_front();
+        } else {
+          const size_t pick = PickRunnable(event_now);
+          if (pick < runq_.size()) f = runq_.Take(pick);
         }
-        if (pick < runq_.size()) {
-          FiberRec* f = Rec(runq_[pick]);
-          runq_.erase(runq_.begin() + static_cast<std::ptrdiff_t>(pick));
+        if (f != nullptr) {
           ++steps_;
           RunFiber(f);
           continue;
@@ -311,27 +324,21 @@ RunResult Scheduler::Run() {
     } catch (...) {
       current_ = nullptr;
       trace_.SetTask(0);
-      HandleException(std::current_exception());
+      HandleException(std::current_exception(), nullptr);
     }
   }
+  running_ = false;
   result.end_time = Now();
   result.steps = steps_;
   if (fatal_) {
     result.status = RunStatus::kViolation;
   } else if (stop_) {
+    result.status = stop_status_;
     result.stop_reason = stop_reason_;
-    if (stop_reason_.rfind("time limit", 0) == 0) {
-      result.status = RunStatus::kTimeLimit;
-    } else if (stop_reason_.rfind("step limit", 0) == 0) {
-      result.status = RunStatus::kStepLimit;
-    } else {
-      result.status = RunStatus::kStopped;
-    }
   } else {
     for (auto& f : fibers_) {
       if (f->state == State::kBlocked && !f->daemon) {
-        result.blocked.push_back(
-            BlockedFiber{f->id, f->name, std::string(f->waits_on), f->blocked_since});
+        result.blocked.push_back(BlockedFiber{f->id, f->name, std::string(f->waits_on), f->blocked_since});
       }
     }
     result.status = result.blocked.empty() ? RunStatus::kIdle : RunStatus::kDeadlock;
@@ -340,33 +347,44 @@ RunResult Scheduler::Run() {
 }
 
 bool WaitPoint::Wait(SimTime deadline) {
-  FiberId self = sched_->CurrentFiber();
+  const FiberId self = sched_->CurrentFiber();
   SIM_CHECK(self != 0) << "WaitPoint::Wait(" << name_ << ") outside a fiber";
   waiters_.push_back(self);
-  bool woken = sched_->Block(name_, deadline);
-  if (!woken) {
-    auto it = std::find(waiters_.begin(), waiters_.end(), self);
-    if (it != waiters_.end()) waiters_.erase(it);
+  const bool woken = sched_->Block(name_, deadline);
+  // WakeOne/WakeAll took us off the list; a timeout or a direct Wake did not.
+  for (size_t i = 0; i < waiters_.size(); ++i) {
+    if (waiters_[i] == self) {
+      waiters_.Take(i);
+      break;
+    }
   }
   return woken;
 }
 
 bool WaitPoint::WakeOne() {
+  // A waiter whose wait already ended (timed out, runnable but not yet run)
+  // is no candidate: waking it would wake nobody. As in Linux, where a
+  // failed try_to_wake_up does not use up an exclusive wake-up, the wake
+  // goes to a waiter still blocked, or to nobody.
+  for (size_t i = 0; i < waiters_.size();) {
+    if (sched_->FiberBlocked(waiters_[i])) {
+      ++i;
+    } else {
+      waiters_.Take(i);
+    }
+  }
   if (waiters_.empty()) return false;
-  std::vector<uint64_t> ids(waiters_.begin(), waiters_.end());
-  uint32_t pick = sched_->Choose(ChoiceKind::kWakeOrder, name_, ids);
-  FiberId id = waiters_[pick];
-  waiters_.erase(waiters_.begin() + pick);
-  sched_->Wake(id);
+  options_.clear();
+  for (size_t i = 0; i < waiters_.size(); ++i) options_.push_back(waiters_[i]);
+  const uint32_t pick = sched_->Choose(ChoiceKind::kWakeOrder, name_, options_);
+  sched_->Wake(waiters_.Take(pick));
   return true;
 }
 
 size_t WaitPoint::WakeAll() {
   size_t n = 0;
   while (!waiters_.empty()) {
-    FiberId id = waiters_.front();
-    waiters_.pop_front();
-    if (sched_->Wake(id)) ++n;
+    if (sched_->Wake(waiters_.pop_front())) ++n;
   }
   return n;
 }

@@ -18,13 +18,19 @@
 // Threading: one Scheduler per run, driven from one host thread. Fibers switch
 // only inside Scheduler calls (Block, SleepFor, Yield, WaitPoint::Wait), so
 // model code between two such calls is atomic.
+//
+// Speed: Block, SleepFor and SleepUntil are inline, and the loop resumes
+// fibers from its own frame, so a sleep costs no function return across the
+// stack switch (each such return is mispredicted; see sim/fiber.h). The
+// figures are in docs/performance.md.
 #ifndef AIOSIM_SIM_SCHEDULER_H_
 #define AIOSIM_SIM_SCHEDULER_H_
 
 #include <cstdint>
-#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +40,7 @@
 #include "sim/event_queue.h"
 #include "sim/fiber.h"
 #include "sim/prng.h"
+#include "sim/ring_queue.h"
 #include "sim/time.h"
 #include "sim/trace.h"
 
@@ -118,10 +125,11 @@ class Scheduler {
   // --- from inside a fiber ---
   // Blocks until Wake(this fiber) or until `deadline`. Returns true if woken,
   // false on timeout. `what` must outlive the wait (it names the wait in
-  // deadlock reports).
+  // deadlock reports). A deadline already past times out at once.
   bool Block(std::string_view what, SimTime deadline = kNever);
-  void SleepFor(SimTime delay);
-  void SleepUntil(SimTime when);
+  void SleepFor(SimTime delay) { SleepUntil(AddTime(Now(), delay)); }
+  // SleepUntil(kNever) blocks for good ("sleep forever" in a deadlock report).
+  void SleepUntil(SimTime when) { Block(when == kNever ? "sleep forever" : "sleep", when); }
   // Stays runnable but lets the loop pick again (others at this instant may go first).
   void Yield();
   // Blocks until fiber `id` has finished.
@@ -143,14 +151,17 @@ class Scheduler {
   Chooser& chooser() { return *chooser_; }
 
   // --- run control ---
+  // Runs until idle, deadlock, a limit, Stop() or a fatal violation. May be
+  // called again afterwards (e.g. after new Spawn/At); not from inside Run().
   RunResult Run();
-  // Stops the loop after the current step.
+  // Stops the loop after the current step; Run() returns kStopped.
   void Stop(std::string reason);
   // Records a violation. Fatal ones stop the run (as a failed SIM_CHECK does).
   void ReportViolation(std::string message, bool fatal = true);
   const std::vector<ViolationReport>& violations() const { return violations_; }
   // Destroys every unfinished fiber now (their stacks unwind). Owners of model
   // objects that fibers reference call this before destroying those objects.
+  // REQUIRES: not called from a fiber.
   void KillFibers();
 
   Trace& trace() { return trace_; }
@@ -160,51 +171,83 @@ class Scheduler {
 
  private:
   enum class State : uint8_t { kRunnable, kRunning, kBlocked, kDone };
+  // The fields a sleep touches come first; the Fiber lives inside, so
+  // resuming a fiber does not chase one more cold pointer.
   struct FiberRec {
     FiberId id;
-    std::string name;
-    std::unique_ptr<Fiber> fiber;
     State state = State::kRunnable;
     bool daemon = false;
     bool timed_out = false;
-    std::string_view waits_on;
+    Scheduler* sched = nullptr;
     SimTime blocked_since = 0;
     EventId timeout;
+    std::string_view waits_on;
+    std::optional<Fiber> fiber;
+    std::string name;
     std::vector<FiberId> joiners;
     StackPool* pool = nullptr;
   };
 
   FiberRec* Rec(FiberId id) const;
   StackPool* PoolFor(size_t stack_bytes);
-  void MakeRunnable(FiberRec* f);
-  void RunFiber(FiberRec* f);
+  void MakeRunnable(FiberRec* f) {
+    f->state = State::kRunnable;
+    f->fiber->Prefetch();
+    runq_.push_back(f);
+  }
+  inline void RunFiber(FiberRec* f);
+  void FinishFiber(FiberRec* f);
   bool FireEvent();
-  void HandleException(std::exception_ptr e);
+  size_t PickRunnable(bool event_now);
+  // Records a choice the FIFO chooser answers with `preferred` without
+  // gathering its n options; the record is the one Choose() would make.
+  uint32_t RecordFifoChoice(ChoiceKind kind, size_t n, uint32_t preferred = 0);
+  void StopWith(RunStatus status, std::string reason);
+  void HandleException(std::exception_ptr e, FiberRec* f);
+  [[noreturn]] void NotInFiber(std::string_view what) const;
   static void TimeoutThunk(void* arg);
 
   SchedulerOptions options_;
   std::unique_ptr<Chooser> chooser_;
+  bool fifo_;  // chooser_->IsFifo(), asked once
   EventQueue queue_;
   Trace trace_;
   Prng rng_;
   std::vector<std::unique_ptr<FiberRec>> fibers_;  // index id-1
   std::vector<std::unique_ptr<StackPool>> pools_;
-  std::deque<FiberId> runq_;
+  RingQueue<FiberRec*> runq_;
   FiberRec* current_ = nullptr;
   size_t live_fibers_ = 0;
   uint64_t steps_ = 0;
   std::vector<uint32_t> decisions_;
   std::vector<uint64_t> scratch_;
   std::vector<ViolationReport> violations_;
+  bool running_ = false;
   bool stop_ = false;
   bool fatal_ = false;
+  RunStatus stop_status_ = RunStatus::kStopped;
   std::string stop_reason_;
   // Engine trace kinds.
   uint32_t k_spawn_, k_exit_, k_run_, k_block_, k_wake_, k_timeout_, k_choose_, k_event_;
 };
 
+inline bool Scheduler::Block(std::string_view what, SimTime deadline) {
+  FiberRec* f = current_;
+  if (f == nullptr) [[unlikely]] NotInFiber(what);
+  f->state = State::kBlocked;
+  f->waits_on = what;
+  f->blocked_since = Now();
+  f->timed_out = false;
+  if (deadline != kNever) f->timeout = queue_.ScheduleRaw(deadline > Now() ? deadline : Now(), &TimeoutThunk, f);
+  trace_.Emit(k_block_, {f->id, deadline == kNever ? -1 : deadline});
+  f->fiber->Suspend();
+  return !f->timed_out;
+}
+
 // A place fibers wait on: a FIFO list of waiters. Which waiter WakeOne() picks
-// is a choice (kWakeOrder; FIFO takes the longest waiter).
+// is a choice (kWakeOrder; FIFO takes the longest waiter). A waiter that
+// leaves for another reason (its deadline, a direct Scheduler::Wake) leaves
+// the list too.
 class WaitPoint {
  public:
   WaitPoint(Scheduler* sched, std::string name) : sched_(sched), name_(std::move(name)) {}
@@ -218,7 +261,8 @@ class WaitPoint {
  private:
   Scheduler* sched_;
   std::string name_;
-  std::deque<FiberId> waiters_;
+  RingQueue<FiberId> waiters_;
+  std::vector<uint64_t> options_;  // scratch for WakeOne's choice
 };
 
 }  // namespace sim

@@ -1,22 +1,19 @@
 #include "sim/trace.h"
 
 #include <cinttypes>
+#include <cstdlib>
 
 #include "sim/check.h"
 #include "sim/prng.h"
 
 namespace sim {
 
-namespace {
-inline uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  h *= 0xff51afd7ed558ccdull;
-  return h ^ (h >> 32);
-}
-}  // namespace
-
+// texts_[0] means "no text"; texts_[1] is the scratch slot for records that
+// go to sinks only; kept records' texts start at 2.
 Trace::Trace() : hash_(0x6a09e667f3bcc908ull) {
   kinds_.push_back(TraceKind{"<none>", {}, HashName("<none>")});
+  kind_hashes_.push_back(kinds_.back().name_hash);
+  texts_.emplace_back();
   texts_.emplace_back();
 }
 
@@ -24,7 +21,10 @@ uint32_t Trace::Kind(std::string_view name, std::initializer_list<std::string_vi
   auto it = kind_ids_.find(name);
   if (it != kind_ids_.end()) {
     const TraceKind& k = kinds_[it->second];
-    SIM_CHECK(k.fields.size() == fields.size()) << "trace kind " << name << " re-registered with other fields";
+    bool same = k.fields.size() == fields.size();
+    size_t i = 0;
+    for (auto f : fields) same = same && k.fields[i++] == f;
+    SIM_CHECK(same) << "trace kind " << name << " re-registered with other fields";
     return it->second;
   }
   SIM_CHECK(fields.size() <= TraceRecord::kMaxValues) << "trace kind " << name << " has too many fields";
@@ -32,6 +32,7 @@ uint32_t Trace::Kind(std::string_view name, std::initializer_list<std::string_vi
   k.name = std::string(name);
   for (auto f : fields) k.fields.emplace_back(f);
   k.name_hash = HashName(name);
+  kind_hashes_.push_back(k.name_hash);
   kinds_.push_back(std::move(k));
   uint32_t id = static_cast<uint32_t>(kinds_.size() - 1);
   kind_ids_.emplace(std::string(name), id);
@@ -46,30 +47,25 @@ std::string_view Trace::TaskName(uint32_t task) const {
   return task == 0 ? std::string_view("irq") : std::string_view("?");
 }
 
-void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, std::string_view text) {
-  uint64_t h = Mix(hash_, static_cast<uint64_t>(now_));
-  h = Mix(h, task_);
-  h = Mix(h, kinds_[kind].name_hash);
-  for (int64_t v : values) h = Mix(h, static_cast<uint64_t>(v));
-  if (!text.empty()) h = Mix(h, HashName(text));
-  hash_ = h;
-  const uint64_t seq = count_++;
-  if (!keep_ && sinks_.empty()) return;
+void Trace::TooManyValues(uint32_t kind, size_t n) const {
+  SIM_CHECK(n <= TraceRecord::kMaxValues)
+      << "trace record of kind " << kinds_[kind].name << " with " << n << " values (at most "
+      << TraceRecord::kMaxValues << ")";
+  std::abort();  // unreachable: the check above throws
+}
+
+void Trace::Record(uint64_t seq, uint32_t kind, std::initializer_list<int64_t> values, std::string_view text) {
   TraceRecord r;
   r.time = now_;
   r.seq = seq;
   r.task = task_;
   r.kind = kind;
-  for (int64_t v : values) {
-    if (r.nvalues == TraceRecord::kMaxValues) break;
-    r.values[r.nvalues++] = v;
-  }
+  for (int64_t v : values) r.values[r.nvalues++] = v;
   if (!text.empty()) {
     if (keep_) {
       texts_.emplace_back(text);
       r.text = static_cast<uint32_t>(texts_.size() - 1);
-    } else {  // sinks only: one scratch slot, overwritten each time
-      if (texts_.size() < 2) texts_.emplace_back();
+    } else {  // sinks only: the scratch slot, overwritten each time
       texts_[1].assign(text);
       r.text = 1;
     }
@@ -92,14 +88,13 @@ std::string Trace::FormatText(const TraceRecord& r) const {
   out += k.name;
   for (int i = 0; i < r.nvalues; ++i) {
     out += ' ';
-    out += i < static_cast<int>(k.fields.size()) ? k.fields[i] : std::string("v");
+    out += i < static_cast<int>(k.fields.size()) ? k.fields[i] : "v" + std::to_string(i);
     out += '=';
     out += std::to_string(r.values[i]);
   }
   if (r.text) {
-    out += " \"";
-    out += texts_[r.text];
-    out += '"';
+    out += ' ';
+    AppendJsonString(&out, texts_[r.text]);
   }
   return out;
 }

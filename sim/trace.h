@@ -7,11 +7,16 @@
 //   uses the kind's *name*, not its registration number, so two processes that
 //   register kinds in different orders still agree.
 // - Emit() costs a few nanoseconds when no sink is attached and records are
-//   not kept: a hash update and a counter. Keeping records or writing sinks is
-//   opt-in.
-// - The text and JSON-lines forms are stable: same run, same bytes.
+//   not kept: a hash update and a counter, inline. The record's words are
+//   mixed pairwise with independent 64x64->128 multiplies (wyhash's "mum"),
+//   so only one multiply per record sits on the hash's dependency chain.
+//   Keeping records or writing sinks is opt-in.
+// - The text and JSON-lines forms are stable: same run, same bytes. Values
+//   beyond the kind's named fields print as v<index>; the text is escaped as a
+//   JSON string in both forms, so one record is always one line.
 // - The hash is the run's determinism fingerprint, printed at the end of
 //   every run: same scenario, seed and flags => same hash, in every process.
+//   Its formula is pinned by a golden value in tests/sim/trace_test.cc.
 #ifndef AIOSIM_SIM_TRACE_H_
 #define AIOSIM_SIM_TRACE_H_
 
@@ -24,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/prng.h"
 #include "sim/time.h"
 
 namespace sim {
@@ -69,14 +75,21 @@ class Trace {
   void SetTaskName(uint32_t task, std::string name);
   std::string_view TaskName(uint32_t task) const;
 
+  // REQUIRES: values.size() <= TraceRecord::kMaxValues (else a Violation).
   void Emit(uint32_t kind, std::initializer_list<int64_t> values, std::string_view text = {});
 
   uint64_t hash() const { return hash_; }
   uint64_t count() const { return count_; }
 
-  void AddSink(std::unique_ptr<TraceSink> sink) { sinks_.push_back(std::move(sink)); }
+  void AddSink(std::unique_ptr<TraceSink> sink) {
+    sinks_.push_back(std::move(sink));
+    recording_ = true;
+  }
   void Finish();
-  void KeepRecords(bool keep) { keep_ = keep; }
+  void KeepRecords(bool keep) {
+    keep_ = keep;
+    recording_ = keep_ || !sinks_.empty();
+  }
   const std::vector<TraceRecord>& records() const { return records_; }
   std::string_view Text(uint32_t id) const { return texts_[id]; }
 
@@ -85,18 +98,63 @@ class Trace {
   std::string FormatJson(const TraceRecord& r) const;
 
  private:
+  [[noreturn]] void TooManyValues(uint32_t kind, size_t n) const;
+  void Record(uint64_t seq, uint32_t kind, std::initializer_list<int64_t> values, std::string_view text);
+
   std::vector<TraceKind> kinds_;
+  std::vector<uint64_t> kind_hashes_;  // kinds_[i].name_hash, packed for Emit
   std::map<std::string, uint32_t, std::less<>> kind_ids_;
   std::vector<std::string> texts_;
   std::map<uint32_t, std::string> task_names_;
   std::vector<std::unique_ptr<TraceSink>> sinks_;
   std::vector<TraceRecord> records_;
   bool keep_ = false;
+  bool recording_ = false;  // keep_ || !sinks_.empty()
   SimTime now_ = 0;
   uint32_t task_ = 0;
   uint64_t hash_;
   uint64_t count_ = 0;
 };
+
+namespace trace_internal {
+// 64x64->128 multiply folded to 64 bits (wyhash's "mum").
+inline uint64_t Mum(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+// One secret per word position of a record: position matters to the hash.
+inline constexpr uint64_t kSecret[10] = {
+    0xa0761d6478bd642full, 0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull,
+    0x1d8e4e27c47d124full, 0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
+    0xd6e8feb86659fd93ull, 0xc2b2ae3d27d4eb4full,
+};
+inline constexpr uint64_t kChain = 0x9fb21c651e98df25ull;
+}  // namespace trace_internal
+
+// A record is the words [time, kind name hash, task << 8 | nvalues,
+// values..., text hash if there is a text], zero-padded to an even count; its
+// digest is the XOR of Mum(word[2i] ^ secret[2i], word[2i+1] ^ secret[2i+1]);
+// the running hash becomes Mum(hash ^ digest, kChain). Inline so that a call
+// with a constant number of values unrolls (two multiplies for the digest of
+// a one-value record).
+inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, std::string_view text) {
+  using trace_internal::kSecret;
+  using trace_internal::Mum;
+  const size_t n = values.size();
+  if (n > TraceRecord::kMaxValues) [[unlikely]] TooManyValues(kind, n);
+  uint64_t w[TraceRecord::kMaxValues + 4] = {};
+  w[0] = static_cast<uint64_t>(now_);
+  w[1] = kind_hashes_[kind];
+  w[2] = (static_cast<uint64_t>(task_) << 8) | n;
+  size_t m = 3;
+  for (int64_t v : values) w[m++] = static_cast<uint64_t>(v);
+  if (!text.empty()) w[m++] = HashName(text);
+  uint64_t digest = 0;
+  for (size_t i = 0; i < m; i += 2) digest ^= Mum(w[i] ^ kSecret[i], w[i + 1] ^ kSecret[i + 1]);
+  hash_ = Mum(hash_ ^ digest, trace_internal::kChain);
+  const uint64_t seq = count_++;
+  if (recording_) [[unlikely]] Record(seq, kind, values, text);
+}
 
 // Writes one JSON object per line.
 class JsonLinesSink : public TraceSink {
