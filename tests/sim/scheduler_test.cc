@@ -314,6 +314,34 @@ TEST_CASE("WaitPoint: a waiter woken directly leaves the wait list", "[sim][sche
   CHECK(log == std::vector<std::string>{"a left wp", "a left elsewhere @1000"});
 }
 
+TEST_CASE("WaitPoint: WakeOne passes over a waiter that is no longer blocked", "[sim][scheduler][waitpoint]") {
+  // As with a failed try_to_wake_up in Linux, the exclusive wake-up is not
+  // used up on a waiter whose wait already ended (here: woken directly, still
+  // runnable, not yet run): it goes to a waiter still blocked.
+  Scheduler s;
+  sim::WaitPoint wp(&s, "wp");
+  std::vector<std::string> log;
+  FiberId a = s.Spawn("a", [&] {
+    wp.Wait();
+    log.push_back("a");
+  });
+  s.Spawn("b", [&] {
+    s.SleepFor(1);
+    wp.Wait();
+    log.push_back("b");
+  });
+  s.At(10, [&] {
+    REQUIRE(wp.waiters() == 2);
+    CHECK(s.Wake(a));
+    CHECK(wp.WakeOne());
+    CHECK(wp.waiters() == 0);
+    CHECK_FALSE(wp.WakeOne());
+  });
+  sim::RunResult r = s.Run();
+  CHECK(r.status == RunStatus::kIdle);
+  CHECK(log == std::vector<std::string>{"a", "b"});
+}
+
 TEST_CASE("Scheduler: a deadlock reports every blocked fiber with its wait and since-time",
           "[sim][scheduler]") {
   Scheduler s;
