@@ -13,9 +13,6 @@
 
 namespace kernel {
 
-// exit.cc
-void run_task_body(task_struct* tsk, const std::function<int()>& fn);
-
 void (*blk_schedule_flush_plug)(task_struct* tsk) = nullptr;
 
 namespace {

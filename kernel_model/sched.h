@@ -189,6 +189,11 @@ task_struct* find_task_by_vpid(pid_t pid);
 // --- exit ---
 // Ends the current task with `code` (does not return). Runs the exit path
 // described in the header comment.
+// The body of every task fiber: runs fn in tsk's context, catches
+// do_exit()'s unwinding, then runs the exit path in the task's own context.
+// create_process/create_thread/kthread_run start it; code that binds a task
+// to a fiber it spawns itself (the scenario runner) uses it the same way.
+void run_task_body(task_struct* tsk, const std::function<int()>& fn);
 [[noreturn]] void do_exit(long code);
 // Kills the other threads of the group (SIGKILL) and exits; the group's
 // exit code is `exit_code` (a wait status: (status & 0xff) << 8, or a signal).

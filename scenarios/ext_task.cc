@@ -10,14 +10,6 @@
 #include "scenarios/ext_world.h"
 #include "sim/check.h"
 
-namespace kernel {
-// kernel_model/exit.cc: the body wrapper of every task fiber. It runs fn,
-// catches do_exit()'s unwinding and then runs the exit path (do_exit_tail)
-// in the task's own context. Not in a header: sched.cc declares it the same
-// way.
-void run_task_body(task_struct* tsk, const std::function<int()>& fn);
-}  // namespace kernel
-
 namespace scenarios::kext {
 
 kernel::task_struct* CreateProcessLeader(std::string comm, std::function<int()> fn) {

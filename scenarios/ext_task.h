@@ -17,7 +17,7 @@
 // remaining statements do not run), like a killed program.
 //
 // Both ExitTask and the fatal path use the kernel's task body wrapper
-// (run_task_body in exit.cc, which catches do_exit's unwinding), so the
+// (run_task_body, declared in sched.h, which catches do_exit's unwinding), so the
 // kernel's own exit code runs unchanged.
 #ifndef AIOSIM_SCENARIOS_EXT_TASK_H_
 #define AIOSIM_SCENARIOS_EXT_TASK_H_
