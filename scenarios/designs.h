@@ -1,6 +1,7 @@
-// The AIO designs a scenario can select ([sim] design, --design): the one
-// list of them. A later layer that implements a design adds it here; the
-// kernel extension reads RunContext::design() to pick its behaviour.
+// The AIO designs a scenario can select ([sim] design, --design), as the
+// kernel model lists them (kernel::aio_designs()): a design is added there,
+// once, and appears here. The kernel extension reads RunContext::design() to
+// pick its behaviour.
 #ifndef AIOSIM_SCENARIOS_DESIGNS_H_
 #define AIOSIM_SCENARIOS_DESIGNS_H_
 
