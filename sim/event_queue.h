@@ -4,18 +4,25 @@
 // - Events fire in increasing time; events at the same time fire in the order
 //   they were scheduled (the sequence number is taken at Schedule()). Nothing
 //   about addresses or hashing decides order.
-// - Cancel() is O(1): the entry is tombstoned and skipped when it reaches the
-//   top; when tombstones outnumber live events the heap is compacted, so
-//   cancelled far-future timeouts do not pile up. A cancelled or fired EventId
-//   is stale and cancelling it again is a harmless no-op (ids carry a
-//   generation).
-// - The heap is 4-ary over 16-byte entries, laid out so that the four
-//   children of a node fill exactly one 64-byte cache line; a pop moves the
-//   hole down to a leaf first (Floyd) with branch-free child selection and
-//   prefetches the next level on large heaps. See docs/performance.md for the
-//   figures against std::priority_queue.
+// - Cancel() is O(1): the entry is tombstoned and skipped when it is reached;
+//   when tombstones outnumber live events the queue is swept, so cancelled
+//   far-future timeouts do not pile up. A cancelled or fired EventId is stale
+//   and cancelling it again is a harmless no-op (ids carry a generation).
+// - Schedule and Pop are O(1) amortized: the queue is a hierarchical timing
+//   wheel in radix form (a "radix heap" with 64-way levels). Level j holds
+//   the events whose time first differs from the wheel's base time `cur_` in
+//   bits [6j, 6j+6), in the bucket named by those bits; level 0 buckets hold
+//   one exact time each. Popping takes the front of the lowest level-0
+//   bucket; when level 0 is empty the lowest occupied bucket is spread into
+//   the levels below it around its earliest time. An event moves down at most
+//   once per level (in practice three moves for delays up to 1 ms), and
+//   every move is a sequential append, so a deep queue costs little more than
+//   a shallow one (docs/performance.md has the figures, with the 4-ary heap
+//   this replaced). Buckets stay in sequence order without sorting: appends come in
+//   sequence order, and a bucket is only spread into buckets that are empty.
 // - Limits: at most 2^24 pending events and 2^39 events scheduled per queue;
-//   exceeding either is a Violation, not silent wrap-around.
+//   exceeding either is a Violation, not silent wrap-around. Times are
+//   non-negative (the clock starts at 0 and never runs backwards).
 #ifndef AIOSIM_SIM_EVENT_QUEUE_H_
 #define AIOSIM_SIM_EVENT_QUEUE_H_
 
@@ -31,7 +38,7 @@ namespace sim {
 namespace internal {
 // Storage for the queue's big arrays: from 2 MiB up, 2 MiB aligned and
 // offered to the kernel for transparent huge pages (fewer TLB misses on a
-// deep heap); 64-byte aligned below that.
+// deep queue); 64-byte aligned below that.
 void* AllocBig(size_t bytes);
 void FreeBig(void* p, size_t bytes);
 template <typename T>
@@ -77,8 +84,8 @@ class EventQueue {
   size_t Size() const { return live_; }
   // Time of the earliest pending event; kNever when empty.
   SimTime NextTime() {
-    if (tombstones_ != 0) DropCancelledTop();
-    return end_ > kRoot ? heap_[kRoot].time : kNever;
+    const Bucket* b = Front();
+    return b != nullptr ? b->front().time : kNever;
   }
   SimTime Now() const { return now_; }
   uint64_t Scheduled() const { return next_seq_; }
@@ -104,7 +111,7 @@ class EventQueue {
 
   // Gathers every pending event at the earliest time, in sequence order,
   // without removing them; for choosers that reorder simultaneous events.
-  // O(k log k) for k such events.
+  // O(k) for k such events.
   void PeekSimultaneous(std::vector<uint64_t>* seqs);
   // Removes the pending event with this sequence number at the earliest time.
   bool PopSequence(uint64_t seq, Fired* out);
@@ -119,6 +126,27 @@ class EventQueue {
     // unique, so it alone breaks ties.
     uint64_t key;
   };
+  // A FIFO of entries in sequence order: [head, size) of v. Its storage is
+  // kept when it empties (a bucket fills again within a few wheel turns).
+  struct Bucket {
+    Entry* v = nullptr;
+    uint32_t head = 0;
+    uint32_t size = 0;
+    uint32_t cap = 0;
+    bool empty() const { return head == size; }
+    const Entry& front() const { return v[head]; }
+    void push_back(const Entry& e) {
+      if (size == cap) [[unlikely]] Grow();
+      v[size++] = e;
+    }
+    // Returns true when the bucket became empty.
+    bool pop_front() {
+      if (++head != size) return false;
+      head = size = 0;
+      return true;
+    }
+    void Grow();
+  };
   // The callback's slot. `link` is the next free slot while free, else one
   // of the two states below.
   struct alignas(32) Slot {
@@ -130,12 +158,22 @@ class EventQueue {
   static constexpr uint32_t kLinkEnd = UINT32_MAX;
   static constexpr uint32_t kLive = UINT32_MAX - 1;
   static constexpr uint32_t kCancelled = UINT32_MAX - 2;
-  // Heap positions start at 3 so that the children of position p, at
-  // 4p-8 .. 4p-5, start on a multiple of four (one cache line).
-  static constexpr size_t kRoot = 3;
   static constexpr uint64_t kSlotBits = 24;
   static constexpr uint64_t kCallbackBit = 1ull << kSlotBits;
   static constexpr uint64_t kSeqShift = kSlotBits + 1;
+  // The wheel: 11 levels of 64 buckets cover every 64-bit time. 64-way
+  // levels measured best here: a spread into level 0 is short enough to
+  // prefetch every slot it will pop, and a level's bitmap is one word.
+  static constexpr int kLevelBits = 6;
+  static constexpr int kBuckets = 1 << kLevelBits;
+  static constexpr int kLevels = (64 + kLevelBits - 1) / kLevelBits;
+  static constexpr int kWords = kBuckets / 64;
+
+  static uint32_t SlotOf(uint64_t key) { return static_cast<uint32_t>(key & ((1u << kSlotBits) - 1)); }
+  bool IsLive(const Entry& e) const { return slots_[SlotOf(e.key)].link == kLive; }
+  // IsLive without touching the slot when nothing is cancelled (the common
+  // case: the slot is a cache miss on a big queue).
+  bool Alive(const Entry& e) const { return tombstones_ == 0 || IsLive(e); }
 
   uint32_t AllocSlot();
   void FreeSlot(uint32_t slot) {
@@ -146,25 +184,51 @@ class EventQueue {
   }
   EventId Push(SimTime when, uint32_t slot);
   EventId ScheduleRawSlow(SimTime when, RawCallback fn, void* arg);
-  void Grow();
-  void SiftUp(size_t pos, Entry e) {
-    while (pos > kRoot) {
-      const size_t parent = (pos >> 2) + 2;
-      const Entry& p = heap_[parent];
-      if (e.time > p.time || (e.time == p.time && e.key > p.key)) break;
-      heap_[pos] = p;
-      pos = parent;
+
+  // Files an entry: into the wheel when e.time >= cur_, else into early_.
+  void Put(const Entry& e) {
+    const uint64_t t = static_cast<uint64_t>(e.time);
+    const uint64_t x = t ^ cur_;
+    // An entry at or before the front's time may change the answer (a lone
+    // entry's bucket that gains a second entry must be spread).
+    if (t <= front_time_) front_ = nullptr;
+    if (t < cur_) [[unlikely]] {
+      PutEarly(e);
+      return;
     }
-    heap_[pos] = e;
+    const int level = x == 0 ? 0 : (63 - __builtin_clzll(x)) / kLevelBits;
+    const int b = static_cast<int>((t >> (kLevelBits * level)) & (kBuckets - 1));
+    wheel_[level][b].push_back(e);
+    occupied_[level][b >> 6] |= 1ull << (b & 63);
+    words_[level] |= 1u << (b >> 6);
+    levels_ |= 1u << level;
   }
-  void SiftDown(size_t pos);
-  void PopTop();
-  void RemoveAt(size_t pos);
-  void DropCancelledTop();
-  void Compact();
-  size_t FindSimultaneous(uint64_t seq);
+  void PutEarly(const Entry& e);
+  int LowestBucket(int level) const {
+    const int w = __builtin_ctz(words_[level]);
+    return w * 64 + __builtin_ctzll(occupied_[level][w]);
+  }
+  void MarkEmpty(int level, int b) {
+    const int w = b >> 6;
+    occupied_[level][w] &= ~(1ull << (b & 63));
+    if (occupied_[level][w] == 0) {
+      words_[level] &= ~(1u << w);
+      if (words_[level] == 0) levels_ &= ~(1u << level);
+    }
+  }
+  // The bucket whose front is the earliest live event (early_, a level-0
+  // bucket, or a bucket holding a single entry), after dropping tombstones
+  // and spreading buckets as needed; nullptr when nothing is pending.
+  // Remembered until something could change the answer (front_).
+  Bucket* Front() { return front_ != nullptr ? front_ : FrontSlow(); }
+  Bucket* FrontSlow();
+  Bucket* FindFront();
+  void Spread(int level, int b);
+  // Removes b's front (b as returned by Front()).
+  void PopFront(Bucket* b);
+  void Sweep();
   void TakeSlot(const Entry& e, Fired* out) {
-    const uint32_t slot = static_cast<uint32_t>(e.key & ((1u << kSlotBits) - 1));
+    const uint32_t slot = SlotOf(e.key);
     Slot& s = slots_[slot];
     out->time = e.time;
     out->seq = e.key >> kSeqShift;
@@ -181,23 +245,33 @@ class EventQueue {
   }
   void TakeCallback(uint32_t slot, Fired* out);
 
-  Entry* heap_ = nullptr;  // cap_ entries, 64-byte aligned; [end_, cap_) hold sentinels
-  size_t end_ = kRoot;     // one past the last heap position
-  size_t cap_ = 0;
+  Bucket wheel_[kLevels][kBuckets];
+  uint64_t occupied_[kLevels][kWords] = {};  // bit b: wheel_[level][b] non-empty
+  uint32_t words_[kLevels] = {};             // bit w: occupied_[level][w] != 0
+  uint32_t levels_ = 0;                      // bit j: level j non-empty
+  // The wheel's base: every wheel entry's time is >= cur_, filed by its
+  // highest bit differing from cur_. Raised to the earliest event's time by
+  // pops and spreads; may run ahead of now_ after NextTime() (see early_).
+  uint64_t cur_ = 0;
+  // Front()'s last answer and its front's time; nullptr (and kNever) when
+  // it must be worked out again: after a pop, a cancel, or an earlier Put.
+  Bucket* front_ = nullptr;
+  uint64_t front_time_ = 0;
+  // Events earlier than cur_ (scheduled after NextTime() spread a bucket
+  // ahead of Now()), in (time, seq) order. Rare and short.
+  Bucket early_;
   std::vector<Slot, internal::BigAllocator<Slot>> slots_;
   std::vector<Callback> callbacks_;  // parallel to slots_
-  std::vector<size_t> walk_;         // scratch for the simultaneous-event walk
   uint32_t free_head_ = kLinkEnd;
   size_t live_ = 0;
-  size_t tombstones_ = 0;  // cancelled entries still in the heap
+  size_t tombstones_ = 0;  // cancelled entries still filed
   uint64_t next_seq_ = 0;
   SimTime now_ = 0;
 };
 
 // The hot paths, inline: one combined check, the rare cases out of line.
 inline EventId EventQueue::ScheduleRaw(SimTime when, RawCallback fn, void* arg) {
-  if (when < now_ || fn == nullptr || free_head_ == kLinkEnd || next_seq_ >= kMaxSequence || end_ >= cap_)
-      [[unlikely]] {
+  if (when < now_ || fn == nullptr || free_head_ == kLinkEnd || next_seq_ >= kMaxSequence) [[unlikely]] {
     return ScheduleRawSlow(when, fn, arg);
   }
   const uint32_t slot = free_head_;
@@ -207,16 +281,16 @@ inline EventId EventQueue::ScheduleRaw(SimTime when, RawCallback fn, void* arg) 
   s.arg = arg;
   s.link = kLive;
   ++live_;
-  SiftUp(end_++, Entry{when, (next_seq_++ << kSeqShift) | slot});
+  Put(Entry{when, (next_seq_++ << kSeqShift) | slot});
   return EventId{slot, s.generation};
 }
 
 inline bool EventQueue::Pop(Fired* out) {
-  if (tombstones_ != 0) DropCancelledTop();
-  if (end_ == kRoot) return false;
-  const Entry top = heap_[kRoot];
-  PopTop();
-  TakeSlot(top, out);
+  Bucket* b = Front();
+  if (b == nullptr) return false;
+  const Entry e = b->front();
+  PopFront(b);
+  TakeSlot(e, out);
   return true;
 }
 

@@ -127,14 +127,12 @@ void Scheduler::NotInFiber(std::string_view what) const {
   std::abort();  // unreachable: the check above throws
 }
 
+// The timeout event of a Block() with a deadline. FireEvent() recognises it
+// and ends the wait itself (see there); run as a plain callback it only
+// meets a fiber whose wait already ended, and does nothing.
 void Scheduler::TimeoutThunk(void* arg) {
   auto* f = static_cast<FiberRec*>(arg);
-  if (f->state != State::kBlocked) return;
-  Scheduler* s = f->sched;
-  f->timed_out = true;
-  f->timeout = EventId{};
-  s->trace_.Emit(s->k_timeout_, {f->id});
-  s->MakeRunnable(f);
+  SIM_CHECK(f->state != State::kBlocked) << "timeout of blocked fiber " << f->name << " run as a plain event";
 }
 
 void Scheduler::Yield() {
@@ -236,12 +234,14 @@ void Scheduler::FinishFiber(FiberRec* f) {
 }
 
 // Inline into Run(): the switch to the fiber is then made from Run's frame
-// and no function return follows it on the scheduler side.
-inline void Scheduler::RunFiber(FiberRec* f) {
+// and no function return follows it on the scheduler side. `record_run` is
+// false when the record that made the fiber runnable (its timeout) already
+// says that it runs now.
+inline void Scheduler::RunFiber(FiberRec* f, bool record_run) {
   current_ = f;
   f->state = State::kRunning;
   trace_.SetTask(f->id);
-  trace_.Emit(k_run_, {f->id});
+  if (record_run) trace_.Emit(k_run_, {f->id});
   f->fiber->Resume();
   if (f->fiber->finished()) [[unlikely]] FinishFiber(f);
   current_ = nullptr;
@@ -259,13 +259,15 @@ size_t Scheduler::PickRunnable(bool event_now) {
   return Choose(ChoiceKind::kRunnable, "run", scratch_);
 }
 
-bool Scheduler::FireEvent() {
+bool Scheduler::FireEvent(FiberRec** resume) {
   const SimTime next = queue_.NextTime();
   if (next == kNever) return false;
   if (next > options_.time_limit) {
     StopWith(RunStatus::kTimeLimit, "time limit " + FormatTime(options_.time_limit));
     return false;
   }
+  // Records of the choice among simultaneous events carry their time.
+  trace_.SetNow(next);
   EventQueue::Fired ev;
   if (fifo_) {
     queue_.Pop(&ev);
@@ -285,8 +287,25 @@ bool Scheduler::FireEvent() {
       queue_.PopSequence(scratch_[pick], &ev);
     }
   }
-  trace_.SetNow(ev.time);
   ++steps_;
+  if (ev.raw == &TimeoutThunk) {
+    auto* f = static_cast<FiberRec*>(ev.arg);
+    if (f->state == State::kBlocked) {
+      // A sleep or a timed wait ends: one record says so. When nothing else
+      // could run now (no other fiber runnable, no other event due at this
+      // instant, no step left unused) there is no choice to make under any
+      // chooser, and the fiber resumes at once, without a sched.run record.
+      f->timed_out = true;
+      f->timeout = EventId{};
+      trace_.Emit(k_timeout_, {f->id});
+      if (runq_.empty() && steps_ < options_.step_limit && queue_.NextTime() != ev.time) {
+        *resume = f;
+      } else {
+        MakeRunnable(f);
+      }
+      return true;
+    }
+  }
   trace_.Emit(k_event_, {static_cast<int64_t>(ev.seq)});
   ev.Run();
   return true;
@@ -316,11 +335,16 @@ RunResult Scheduler::Run() {
         }
         if (f != nullptr) {
           ++steps_;
-          RunFiber(f);
+          RunFiber(f, /*record_run=*/true);
           continue;
         }
       }
-      if (!FireEvent()) break;
+      FiberRec* resume = nullptr;
+      if (!FireEvent(&resume)) break;
+      if (resume != nullptr) {
+        ++steps_;
+        RunFiber(resume, /*record_run=*/false);
+      }
     } catch (...) {
       current_ = nullptr;
       trace_.SetTask(0);

@@ -195,9 +195,12 @@ class Scheduler {
     f->fiber->Prefetch();
     runq_.push_back(f);
   }
-  inline void RunFiber(FiberRec* f);
+  inline void RunFiber(FiberRec* f, bool record_run);
   void FinishFiber(FiberRec* f);
-  bool FireEvent();
+  // Fires the next event; false when there is none (or the time limit
+  // stops the run). Sets *resume to a fiber woken by its timeout that must
+  // run now (the loop runs it).
+  bool FireEvent(FiberRec** resume);
   size_t PickRunnable(bool event_now);
   // Records a choice the FIFO chooser answers with `preferred` without
   // gathering its n options; the record is the one Choose() would make.

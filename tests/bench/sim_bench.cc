@@ -9,12 +9,16 @@
 //   model); deltas in [1 ns, 1 ms] come from a Prng table shared with the
 //   baseline;
 // - the same workloads on std::priority_queue of (time, seq, fn, arg), the
-//   baseline for the "4-ary heap vs std::priority_queue" ratio;
+//   baseline for the "event queue vs std::priority_queue" ratio;
 // - a fiber switch round trip (Resume + Suspend) on sim::Fiber directly, with
 //   one fiber and with 1k fibers taking turns (cold stacks);
-// - the Scheduler loop (pop -> resume fiber -> push) with 10 and 1k fibers,
-//   each sleeping for a Prng delta in [1 ns, 1 ms] in a loop, tracing on (the
-//   hash covers every step, four records per sleep).
+// - the bare loop of the issue's target: pop a timer -> resume the fiber it
+//   names -> the fiber pushes its next timer, with 1k fibers, on EventQueue
+//   and Fiber alone;
+// - the Scheduler loop (the same through sim::Scheduler) with 10 and 1k
+//   fibers, each sleeping for a Prng delta in [1 ns, 1 ms] in a loop, tracing
+//   on (the hash covers every step: two records per sleep, sched.block and
+//   sched.timeout).
 //
 // Each case runs several repetitions; the median is the figure, the minimum
 // is printed beside it. Times are the thread's CPU time
@@ -204,6 +208,43 @@ double FiberRoundTripAmong(size_t count, uint64_t ops) {
   return ns / static_cast<double>(ops);
 }
 
+// The engine's two primitives alone, as the issue states the loop: pop the
+// earliest timer, resume the fiber it names, which pushes its next timer
+// (now + a Prng delta) and suspends. No Scheduler: no trace, no chooser, no
+// run queue, no states. The floor under the Scheduler loop below.
+double BareFiberLoop(uint32_t count, uint64_t events) {
+  sim::StackPool pool(256 * 1024);
+  sim::EventQueue q;
+  bool stop = false;
+  std::vector<std::unique_ptr<sim::Fiber>> fibers;
+  fibers.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    fibers.push_back(std::make_unique<sim::Fiber>(
+        [&fibers, &q, &stop, i] {
+          sim::Prng rng = sim::Prng(i).Fork("bench.sleep");
+          sim::Fiber* self = fibers[i].get();
+          while (!stop) {
+            q.ScheduleRaw(q.Now() + 1 + static_cast<sim::SimTime>(rng.Uniform(sim::kMillisecond)),
+                          [](void*) {}, self);
+            self->Suspend();
+          }
+        },
+        &pool));
+    fibers.back()->Resume();  // first entry: schedules its first timer
+  }
+  sim::EventQueue::Fired f;
+  const double t0 = CpuNs();
+  for (uint64_t i = 0; i < events; ++i) {
+    q.Pop(&f);
+    static_cast<sim::Fiber*>(f.arg)->Resume();
+  }
+  const double ns = ElapsedNs(t0);
+  stop = true;
+  for (auto& fib : fibers) fib->Resume();
+  g_sink += q.Scheduled();
+  return ns / static_cast<double>(events);
+}
+
 // `fibers` fibers, each `for (;;) SleepFor(delta)`. One op = one timer event
 // (the pop, the resumption of its fiber, the fiber's next delta draw and
 // SleepFor push, and the four trace records of the cycle).
@@ -253,13 +294,24 @@ void PrintVerdict(const char* name, double ns, double target) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  std::string only;  // --only=loop: the scheduler loop cases alone (for profiling)
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
+    } else if (std::strcmp(argv[i], "--only=loop") == 0) {
+      only = "loop";
     } else {
-      std::fprintf(stderr, "sim_bench: unknown argument '%s' (only --quick)\n", argv[i]);
+      std::fprintf(stderr, "sim_bench: unknown argument '%s' (--quick, --only=loop)\n", argv[i]);
       return 2;
     }
+  }
+  if (only == "loop") {
+    const Sample bare = Repeat(quick ? 1 : 5, [&] { return BareFiberLoop(1000, quick ? 1000000 : 10000000); });
+    PrintRow("bare loop: pop -> resume fiber -> push, 1k fibers", bare, "<= 40");
+    uint64_t spe = 0;
+    const Sample sl = Repeat(quick ? 1 : 5, [&] { return SchedulerSleepLoop(1000, quick ? 1000000 : 10000000, &spe); });
+    PrintRow("scheduler loop, 1k fibers SleepFor, per timer event", sl, "<= 40");
+    return 0;
   }
   const int reps = quick ? 1 : 5;
   const uint64_t scale = quick ? 10 : 1;
@@ -282,16 +334,19 @@ int main(int argc, char** argv) {
   PrintRow("fiber round trip (Resume + Suspend), one fiber", fib, "<= 12");
   const Sample fib1k = Repeat(reps, [&] { return FiberRoundTripAmong(1000, 20000000 / scale); });
   PrintRow("fiber round trip, 1k fibers taking turns", fib1k, "-");
+  const Sample bare = Repeat(reps, [&] { return BareFiberLoop(1000, 10000000 / scale); });
+  PrintRow("bare loop: pop -> resume fiber -> push, 1k fibers", bare, "<= 40");
   uint64_t spe = 0;
   const Sample sl10 = Repeat(reps, [&] { return SchedulerSleepLoop(10, 10000000 / scale, &spe); });
   PrintRow("scheduler loop, 10 fibers SleepFor, per timer event", sl10, "-");
   const Sample sl = Repeat(reps, [&] { return SchedulerSleepLoop(1000, 10000000 / scale, &spe); });
-  PrintRow("scheduler loop, 1k fibers SleepFor, per timer event", sl, "<= 40");
+  PrintRow("scheduler loop, 1k fibers SleepFor, per timer event", sl, "(<= 40)");
 
-  std::printf("\n4-ary heap vs std::priority_queue: %.2f\n", pq1m.median / q1m.median);
-  std::printf("4-ary heap vs std::priority_queue, 1k pending: %.2f\n", pq1k.median / q1k.median);
+  std::printf("\nevent queue vs std::priority_queue: %.2f\n", pq1m.median / q1m.median);
+  std::printf("event queue vs std::priority_queue, 1k pending: %.2f\n", pq1k.median / q1k.median);
   PrintVerdict("fiber round trip", fib.median, 12);
   PrintVerdict("timer events, 10^6 pending", q1m.median, 150);
+  PrintVerdict("bare loop, 1k fibers", bare.median, 40);
   PrintVerdict("scheduler loop, 1k fibers", sl.median, 40);
   std::printf("scheduler steps per timer event: %" PRIu64 ".%02" PRIu64 "\n", spe / 100, spe % 100);
   std::printf("(checksum %" PRIu64 ")\n", g_sink);

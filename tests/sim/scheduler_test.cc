@@ -64,10 +64,38 @@ TEST_CASE("Scheduler: the trace of a sleep has a stable text form", "[sim][sched
                              "             0 irq sched.spawn fiber=1",
                              "             0 napper sched.run fiber=1",
                              "             0 napper sched.block fiber=1 deadline=100",
-                             "           100 irq sched.event seq=0",
                              "           100 irq sched.timeout fiber=1",
-                             "           100 napper sched.run fiber=1",
                              "           100 napper sched.exit fiber=1",
+                         });
+}
+
+TEST_CASE("Scheduler: a timeout that meets another runnable fiber leaves the choice to the loop",
+          "[sim][scheduler][trace]") {
+  // The sleeper's timeout (t=100) and the event that wakes the waiter fire at
+  // the same instant: the sleeper does not jump the queue, and its run is
+  // recorded, as every run that followed a choice is.
+  Scheduler s;
+  s.trace().KeepRecords(true);
+  FiberId waiter = s.Spawn("waiter", [&] { s.Block("io"); });
+  s.Spawn("sleeper", [&] { s.SleepFor(100); });
+  s.At(100, [&] { s.Wake(waiter); });
+  REQUIRE(s.Run().status == RunStatus::kIdle);
+  CHECK(TraceLines(s) == std::vector<std::string>{
+                             "             0 irq sched.spawn fiber=1",
+                             "             0 irq sched.spawn fiber=2",
+                             "             0 irq sched.choose kind=0 options=2 pick=0",
+                             "             0 waiter sched.run fiber=1",
+                             "             0 waiter sched.block fiber=1 deadline=-1",
+                             "             0 sleeper sched.run fiber=2",
+                             "             0 sleeper sched.block fiber=2 deadline=100",
+                             "           100 irq sched.choose kind=1 options=2 pick=0",
+                             "           100 irq sched.event seq=0",
+                             "           100 irq sched.wake fiber=1",
+                             "           100 irq sched.choose kind=0 options=2 pick=0",
+                             "           100 waiter sched.run fiber=1",
+                             "           100 waiter sched.exit fiber=1",
+                             "           100 irq sched.timeout fiber=2",
+                             "           100 sleeper sched.exit fiber=2",
                          });
 }
 
