@@ -250,6 +250,15 @@ void EventQueue::PeekSimultaneous(std::vector<uint64_t>* seqs) {
   }
 }
 
+size_t EventQueue::CountSimultaneous() {
+  Bucket* b = Front();
+  if (b == nullptr) return 0;
+  const SimTime t = b->front().time;
+  size_t n = 0;
+  for (uint32_t i = b->head; i < b->size && b->v[i].time == t; ++i) n += Alive(b->v[i]) ? 1 : 0;
+  return n;
+}
+
 bool EventQueue::PopSequence(uint64_t seq, Fired* out) {
   Bucket* b = Front();
   if (b == nullptr) return false;

@@ -332,6 +332,7 @@ TEST_CASE("EventQueue: 100k random operations agree with a (time, seq) multimap"
         const SimTime t = ref.begin()->first.first;
         for (auto it = ref.begin(); it != ref.end() && it->first.first == t; ++it) want.push_back(it->first.second);
         REQUIRE(seqs == want);
+        REQUIRE(q.CountSimultaneous() == want.size());
         const uint64_t pick = seqs[rng.Uniform(seqs.size())];
         EventQueue::Fired f;
         REQUIRE(q.PopSequence(pick, &f));
