@@ -170,7 +170,7 @@ class EventQueue {
   static constexpr int kLevelBits = 6;
   static constexpr int kBuckets = 1 << kLevelBits;
   static constexpr int kLevels = (64 + kLevelBits - 1) / kLevelBits;
-  static constexpr int kWords = kBuckets / 64;
+  static_assert(kBuckets == 64, "a level's bitmap is one 64-bit word");
 
   static uint32_t SlotOf(uint64_t key) { return static_cast<uint32_t>(key & ((1u << kSlotBits) - 1)); }
   bool IsLive(const Entry& e) const { return slots_[SlotOf(e.key)].link == kLive; }
@@ -199,25 +199,18 @@ class EventQueue {
       PutEarly(e);
       return;
     }
-    const int level = x == 0 ? 0 : (63 - __builtin_clzll(x)) / kLevelBits;
-    const int b = static_cast<int>((t >> (kLevelBits * level)) & (kBuckets - 1));
+    // x | 1: an entry at cur_ itself (x == 0) files at level 0.
+    const unsigned level = static_cast<unsigned>(63 - __builtin_clzll(x | 1)) / kLevelBits;
+    const unsigned b = static_cast<unsigned>(t >> (kLevelBits * level)) & (kBuckets - 1);
     wheel_[level][b].push_back(e);
-    occupied_[level][b >> 6] |= 1ull << (b & 63);
-    words_[level] |= 1u << (b >> 6);
+    occupied_[level] |= 1ull << b;
     levels_ |= 1u << level;
   }
   void PutEarly(const Entry& e);
-  int LowestBucket(int level) const {
-    const int w = __builtin_ctz(words_[level]);
-    return w * 64 + __builtin_ctzll(occupied_[level][w]);
-  }
+  int LowestBucket(int level) const { return __builtin_ctzll(occupied_[level]); }
   void MarkEmpty(int level, int b) {
-    const int w = b >> 6;
-    occupied_[level][w] &= ~(1ull << (b & 63));
-    if (occupied_[level][w] == 0) {
-      words_[level] &= ~(1u << w);
-      if (words_[level] == 0) levels_ &= ~(1u << level);
-    }
+    occupied_[level] &= ~(1ull << b);
+    if (occupied_[level] == 0) levels_ &= ~(1u << level);
   }
   // The bucket whose front is the earliest live event (early_, a level-0
   // bucket, or a bucket holding a single entry), after dropping tombstones
@@ -249,8 +242,7 @@ class EventQueue {
   void TakeCallback(uint32_t slot, Fired* out);
 
   Bucket wheel_[kLevels][kBuckets];
-  uint64_t occupied_[kLevels][kWords] = {};  // bit b: wheel_[level][b] non-empty
-  uint32_t words_[kLevels] = {};             // bit w: occupied_[level][w] != 0
+  uint64_t occupied_[kLevels] = {};  // bit b: wheel_[level][b] non-empty
   uint32_t levels_ = 0;                      // bit j: level j non-empty
   // The wheel's base: every wheel entry's time is >= cur_, filed by its
   // highest bit differing from cur_. Raised to the earliest event's time by
