@@ -290,6 +290,7 @@ bool Scheduler::FireEvent(FiberRec** resume) {
   if (ev.raw == &TimeoutThunk) {
     auto* f = static_cast<FiberRec*>(ev.arg);
     if (f->state == State::kBlocked) {
+      f->fiber->Prefetch();  // its stack lines arrive while the queue settles
       // A sleep or a timed wait ends: one record says so. When nothing else
       // could run now (no other fiber runnable, no other event due at this
       // instant, no step left unused) there is no choice to make under any
