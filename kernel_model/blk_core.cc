@@ -179,6 +179,25 @@ devices::BlockOp device_op(const request* rq) {
 
 void blk_mq_complete_request(request* rq, int status);
 
+// The host address of the request's payload when its segments, bio after
+// bio, form one contiguous run of memory; else nullptr.
+uint8_t* rq_contiguous_data(const request* rq) {
+  uint8_t* first = nullptr;
+  uint8_t* next = nullptr;
+  bool contiguous = true;
+  for (const bio* b = rq->bio; b != nullptr && contiguous; b = b->bi_next) {
+    bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
+      if (first == nullptr) {
+        first = addr;
+      } else if (addr != next) {
+        contiguous = false;
+      }
+      next = addr + len;
+    });
+  }
+  return contiguous ? first : nullptr;
+}
+
 // blk_mq_start_request + queue_rq: the request goes to the device.
 void blk_mq_dispatch_one(request_queue* q, request* rq) {
   rq->state = MQ_RQ_IN_FLIGHT;
@@ -197,22 +216,29 @@ void blk_mq_dispatch_one(request_queue* q, request* rq) {
     d.sector = blk_rq_pos(rq);
     d.sectors = static_cast<uint32_t>(blk_rq_sectors(rq));
     d.data = nullptr;
-    if (d.op == devices::BlockOp::kRead || d.op == devices::BlockOp::kWrite) {
+    if (d.op == devices::BlockOp::kRead) {
+      // A read whose segments are one run of host memory (one page, or a
+      // direct-I/O buffer) is filled in place, as a device DMAs into the
+      // pages themselves; scattered segments go through the DMA buffer.
+      d.data = rq_contiguous_data(rq);
+      if (d.data == nullptr) {
+        rq->dma.resize(blk_rq_bytes(rq));
+        d.data = rq->dma.data();
+      }
+    } else if (d.op == devices::BlockOp::kWrite) {
+      // Gather the segments into the DMA buffer (the device reads it at
+      // completion; pages may change meanwhile without affecting it).
       rq->dma.resize(blk_rq_bytes(rq));
       d.data = rq->dma.data();
-      if (d.op == devices::BlockOp::kWrite) {
-        // Gather the segments into the DMA buffer (the device reads it at
-        // completion; pages may change meanwhile without affecting it).
-        size_t at = 0;
-        for (bio* b = rq->bio; b != nullptr; b = b->bi_next) {
-          bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
-            std::memcpy(rq->dma.data() + at, addr, len);
-            at += len;
-          });
-        }
-        SIM_CHECK(at == rq->dma.size()) << "request " << rq->tag << " segments hold " << at << " of "
-                                        << rq->dma.size() << " bytes";
+      size_t at = 0;
+      for (bio* b = rq->bio; b != nullptr; b = b->bi_next) {
+        bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
+          std::memcpy(rq->dma.data() + at, addr, len);
+          at += len;
+        });
       }
+      SIM_CHECK(at == rq->dma.size()) << "request " << rq->tag << " segments hold " << at << " of "
+                                      << rq->dma.size() << " bytes";
     }
   }
   ++q->in_flight;

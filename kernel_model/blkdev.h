@@ -17,12 +17,15 @@
 //        request and inserted into it;
 //     -> the queue runs: while the device has room (in_flight <
 //        queue_depth_max) the dispatch list (flushes) goes first, then the
-//        scheduler's choice; a request's segments are gathered into one
-//        contiguous buffer (the model's DMA) and handed to the device.
+//        scheduler's choice, and the request is handed to the device. The
+//        device moves the bytes (the model's DMA) through one contiguous
+//        buffer: a write's segments are gathered into the request's DMA
+//        buffer at dispatch; a read whose segments are one run of host
+//        memory is filled in place, else through the DMA buffer.
 //   The device's done callback runs as a sim event (interrupt context):
-//   blk_mq_end_request scatters read data back into the segments, sets each
-//   bio's bi_status and runs bio_endio on each, frees the request and runs
-//   the queue again.
+//   blk_mq_end_request scatters read data from the DMA buffer (if one was
+//   used) into the segments, sets each bio's bi_status and runs bio_endio
+//   on each, frees the request and runs the queue again.
 //
 // Flushes (blk-flush.c): an empty REQ_PREFLUSH write or REQ_OP_FLUSH becomes a
 // device flush; a data write with REQ_PREFLUSH is preceded by one; REQ_FUA is
@@ -113,7 +116,8 @@ struct request {
   void (*end_io)(request* rq, blk_status_t status) = nullptr;
   void* end_io_data = nullptr;
   // The device's view of it, and the contiguous buffer the device reads or
-  // fills (the model's DMA).
+  // fills (the model's DMA) when the request's own segments are not one run
+  // of memory (always for writes: a snapshot taken at dispatch).
   devices::BlockRequest dev_rq;
   std::vector<uint8_t> dma;
 };

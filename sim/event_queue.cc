@@ -286,6 +286,25 @@ void EventQueue::PeekSimultaneous(std::vector<uint64_t>* seqs) {
   std::sort(seqs->begin(), seqs->end());
 }
 
+size_t EventQueue::CountSimultaneous() {
+  if (tombstones_ != 0) DropCancelledTop();
+  if (end_ == kRoot) return 0;
+  const SimTime t = heap_[kRoot].time;
+  size_t n = 0;
+  walk_.clear();
+  walk_.push_back(kRoot);
+  while (!walk_.empty()) {
+    const size_t pos = walk_.back();
+    walk_.pop_back();
+    if (slots_[SlotOf(heap_[pos].key)].link == kLive) ++n;
+    const size_t first = FirstChild(pos);
+    for (size_t c = first; c < first + 4 && c < end_; ++c) {
+      if (heap_[c].time == t) walk_.push_back(c);
+    }
+  }
+  return n;
+}
+
 // Position of the entry with this seq at the earliest time, or 0.
 size_t EventQueue::FindSimultaneous(uint64_t seq) {
   const SimTime t = heap_[kRoot].time;

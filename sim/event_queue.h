@@ -106,6 +106,9 @@ class EventQueue {
   // without removing them; for choosers that reorder simultaneous events.
   // O(k log k) for k such events.
   void PeekSimultaneous(std::vector<uint64_t>* seqs);
+  // How many pending events are at the earliest time: PeekSimultaneous's
+  // size, without gathering or sorting (for the FIFO chooser). O(k).
+  size_t CountSimultaneous();
   // Removes the pending event with this sequence number at the earliest time.
   bool PopSequence(uint64_t seq, Fired* out);
 

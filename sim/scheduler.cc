@@ -273,8 +273,7 @@ bool Scheduler::FireEvent() {
     // first, but the record must count the options as any chooser would see
     // them, or a replay of this run would hash differently.
     if (queue_.NextTime() == ev.time) [[unlikely]] {
-      queue_.PeekSimultaneous(&scratch_);
-      RecordFifoChoice(ChoiceKind::kSimultaneous, scratch_.size() + 1);
+      RecordFifoChoice(ChoiceKind::kSimultaneous, queue_.CountSimultaneous() + 1);
     }
   } else {
     queue_.PeekSimultaneous(&scratch_);
