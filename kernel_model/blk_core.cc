@@ -109,11 +109,12 @@ bio* bio_split_to_limits(request_queue* q, bio* b) {
   bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
     if (left == 0) return;
     uint32_t take = len < left ? len : left;
-    child->bi_io_vec.push_back(bio_vec{nullptr, addr, take, 0});
+    SIM_CHECK(child->bi_vcnt < child->bi_max_vecs) << "split of bio " << b->bi_id << " needs more segments";
+    child->bi_io_vec[child->bi_vcnt++] = bio_vec{nullptr, addr, take, 0};
     child->bi_iter.bi_size += take;
     left -= take;
   });
-  child->bi_max_vecs = static_cast<uint16_t>(child->bi_io_vec.size());
+  child->bi_max_vecs = child->bi_vcnt;
   child->bi_id = q->next_bio_id++;
   bio_advance(b, bytes);
   bio_chain(child, b);
@@ -125,8 +126,8 @@ bio* bio_split_to_limits(request_queue* q, bio* b) {
 
 // Tries the plug's most recent request (blk_attempt_plug_merge).
 bool blk_attempt_plug_merge(request_queue* q, blk_plug* plug, bio* b) {
-  if (plug->mq_list.empty()) return false;
-  request* rq = plug->mq_list.back();
+  if (plug->mq_list_tail == nullptr) return false;
+  request* rq = plug->mq_list_tail;
   if (rq->q != q || !blk_rq_merge_ok(rq, b)) return false;
   bool merged = false;
   switch (blk_try_merge(rq, b)) {
@@ -154,7 +155,13 @@ void blk_mq_submit_bio(request_queue* q, bio* b) {
     if (blk_attempt_plug_merge(q, plug, b)) return;
     request* rq = blk_mq_alloc_request_from_bio(q, b);
     if (plug->rq_count >= BLK_MAX_REQUEST_COUNT) blk_flush_plug(plug, false);
-    plug->mq_list.push_back(rq);
+    rq->rq_next = nullptr;
+    if (plug->mq_list_tail) {
+      plug->mq_list_tail->rq_next = rq;
+    } else {
+      plug->mq_list = rq;
+    }
+    plug->mq_list_tail = rq;
     ++plug->rq_count;
     return;
   }
@@ -319,7 +326,7 @@ void submit_bio(bio* b) {
                                        i64(b->bi_iter.bi_sector), i64(bio_sectors(b)),
                                        static_cast<int64_t>(b->bi_opf & ~REQ_OP_MASK)});
   uint64_t payload = 0;
-  for (const bio_vec& bv : b->bi_io_vec) payload += bv.bv_len;
+  for (const bio_vec& bv : bio_vecs_all(b)) payload += bv.bv_len;
   req_op op = bio_op(b);
   if (op == REQ_OP_READ || op == REQ_OP_WRITE) {
     uint64_t done = 0;

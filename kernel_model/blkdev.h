@@ -103,6 +103,7 @@ struct request {
   uint32_t nr_phys_segments = 0;
   struct bio* bio = nullptr;      // first bio
   struct bio* biotail = nullptr;  // last bio
+  request* rq_next = nullptr;     // next request in a plug's list
   uint64_t tag = 0;               // model: unique per queue, the trace id
   sim::SimTime start_time_ns = 0;     // allocated
   sim::SimTime io_start_time_ns = 0;  // dispatched to the device
@@ -201,7 +202,10 @@ void blk_mq_run_hw_queue(request_queue* q);
 
 // --- plugging (block/blk-core.c) ---
 struct blk_plug {
-  std::vector<request*> mq_list;  // in submission order
+  // Plugged requests in submission order, linked through rq_next (Linux's
+  // rq_list: no allocation per plug).
+  request* mq_list = nullptr;
+  request* mq_list_tail = nullptr;
   uint16_t rq_count = 0;
 };
 inline constexpr uint16_t BLK_MAX_REQUEST_COUNT = 32;
