@@ -48,6 +48,8 @@
 
 namespace kernel {
 
+struct dio;
+
 namespace {
 
 struct dio_segment {
@@ -77,6 +79,8 @@ struct dio_segments {
   std::vector<dio_segment> many;  // all of them, once there are two or more
 };
 
+}  // namespace
+
 struct dio {
   kiocb* iocb = nullptr;
   inode* ino = nullptr;
@@ -87,6 +91,7 @@ struct dio {
   // The data, pos-relative, size bytes: written by copy_from_iter (writes)
   // or by the device and hole zeroing (reads) before anything reads it.
   std::unique_ptr<uint8_t[]> buf;
+  size_t buf_bytes = 0;     // buf's length (a recycled request keeps it)
   std::vector<uint8_t> zeros;  // source for zeroing new blocks
   dio_segments segs;  // where read data goes
   mm_struct* mm = nullptr;
@@ -96,6 +101,52 @@ struct dio {
   bool done = false;
   wait_queue_head wait{"dio wait"};
 };
+
+void dio_cache_free::operator()(dio* d) const { delete d; }
+
+namespace {
+
+constexpr size_t kDioCacheMax = 256;    // requests kept for reuse
+constexpr size_t kDioBufKeepMax = 1 << 20;  // larger buffers are not kept
+
+// A request in its initial state, from the cache when one is there.
+dio* dio_alloc(storage_state* st) {
+  if (st->dio_cache.empty()) return new dio();
+  dio* d = st->dio_cache.back().release();
+  st->dio_cache.pop_back();
+  return d;
+}
+
+// Makes room for size bytes of data (contents unspecified).
+void dio_reserve(dio* d, size_t size) {
+  if (d->buf_bytes >= size) return;
+  d->buf.reset(new uint8_t[size]);
+  d->buf_bytes = size;
+}
+
+// The request is finished: back to its initial state and into the cache.
+void dio_free(dio* d) {
+  storage_state* st = storage();
+  if (st->dio_cache.size() >= kDioCacheMax || d->buf_bytes > kDioBufKeepMax || !list_empty(&d->wait.head)) {
+    delete d;
+    return;
+  }
+  d->iocb = nullptr;
+  d->ino = nullptr;
+  d->rw = READ;
+  d->pos = 0;
+  d->size = 0;
+  d->result = 0;
+  d->zeros.clear();
+  d->segs = dio_segments();
+  d->mm = nullptr;
+  d->remaining = 1;
+  d->error = 0;
+  d->is_async = false;
+  d->done = false;
+  d->wait.id = 0;  // a new head to the trace, as a fresh request's would be
+  st->dio_cache.emplace_back(d);
+}
 
 // Collects the iter's segments for `count` bytes without copying, and
 // checks their alignment. Returns 0 or -EINVAL.
@@ -192,7 +243,7 @@ void dio_put(dio* d) {
   if (d->is_async) {
     kiocb* iocb = d->iocb;
     long res = dio_complete(d);
-    delete d;
+    dio_free(d);
     iocb->ki_complete(iocb, res);
   } else {
     d->done = true;
@@ -279,7 +330,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
     if (rw == WRITE) invalidate_inode_pages2_range(mapping, first_index, last_index);
   }
 
-  dio* d = new dio();
+  dio* d = dio_alloc(st);
   d->iocb = iocb;
   d->ino = ino;
   d->rw = rw;
@@ -288,11 +339,11 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
   d->result = result;
   d->segs = std::move(segs);
   d->is_async = !is_sync_kiocb(iocb);
-  d->buf.reset(new uint8_t[io_size]);  // not zeroed: every byte read out is written first
+  dio_reserve(d, io_size);  // not zeroed: every byte read out is written first
   if (rw == WRITE) {
     size_t copied = copy_from_iter(d->buf.get(), count, iter);
     if (copied < count) {
-      delete d;
+      dio_free(d);
       return -EFAULT;
     }
   } else {
@@ -362,7 +413,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
     wait_event(d->wait, [d] { return d->done; });
   }
   long res = dio_complete(d);
-  delete d;
+  dio_free(d);
   return res;
 }
 
