@@ -102,21 +102,6 @@ void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
   }
 }
 
-void Media::Prefetch(uint64_t sector, uint32_t sectors) const {
-  if (sector > capacity_sectors_ || sectors > capacity_sectors_ - sector) return;
-  const uint64_t end = sector + sectors;
-  for (uint64_t s = sector; s < end;) {
-    const uint64_t chunk = s / kChunkSectors;
-    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
-    if (const uint8_t* pc = persisted_.Find(chunk)) {
-      const uint8_t* from = pc + (s % kChunkSectors) * kSectorSize;
-      const uint8_t* to = pc + (chunk_end - chunk * kChunkSectors) * kSectorSize;
-      for (const uint8_t* p = from; p < to; p += 64) __builtin_prefetch(p, 0, 2);
-    }
-    s = chunk_end;
-  }
-}
-
 void Media::Write(uint64_t sector, uint32_t sectors, const uint8_t* src, bool to_volatile) {
   CheckRange(sector, sectors, "write");
   // Chunk by chunk: one lookup per chunk in each layer.

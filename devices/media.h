@@ -44,10 +44,6 @@ class Media {
   // --- timed paths (device models) ---
   // Volatile first, then persisted, then the pattern.
   void Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const;
-  // A host-side hint, with no effect on what any call returns: the bytes of
-  // a read that Read will copy later are pulled towards the CPU cache now,
-  // so that the copy at completion does not stall on memory.
-  void Prefetch(uint64_t sector, uint32_t sectors) const;
   // to_volatile: into the write cache; else persisted (and any volatile copy
   // of those sectors is dropped, as a FUA write supersedes it).
   void Write(uint64_t sector, uint32_t sectors, const uint8_t* src, bool to_volatile);

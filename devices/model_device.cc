@@ -51,7 +51,6 @@ void ModelDevice::Submit(BlockRequest* rq) {
   bool in_range = RequestInRange(*this, *rq);
   if (in_range) {
     plan = Plan(*rq, now);
-    if (rq->op == BlockOp::kRead) media_.Prefetch(rq->sector, rq->sectors);
     SIM_CHECK(plan.start_ns >= now && plan.complete_ns >= plan.start_ns)
         << "device " << name_ << ": model planned request " << rq->id << " from "
         << plan.start_ns << " to " << plan.complete_ns << " at " << now;
