@@ -41,29 +41,24 @@ void Media::CheckRange(uint64_t sector, uint64_t sectors, const char* what) cons
       << ") outside capacity " << capacity_sectors_;
 }
 
-Media::Bytes& Media::PersistedChunk(uint64_t chunk) {
-  auto it = persisted_.find(chunk);
-  if (it != persisted_.end()) return *it->second;
-  auto bytes = std::make_unique<Bytes>();
+uint8_t* Media::PersistedChunk(uint64_t chunk, bool whole) {
+  if (uint8_t* p = persisted_.Find(chunk)) return p;
+  uint8_t* bytes = persisted_.Insert(chunk);
   // The tail chunk may extend past capacity; its extra sectors are never read.
-  FillPattern(chunk * kChunkSectors, kChunkSectors, bytes->data());
-  return *persisted_.emplace(chunk, std::move(bytes)).first->second;
+  if (!whole) FillPattern(chunk * kChunkSectors, kChunkSectors, bytes);
+  return bytes;
 }
 
-void Media::WritePersisted(uint64_t sector, const uint8_t* src) {
-  Bytes& c = PersistedChunk(sector / kChunkSectors);
-  std::memcpy(c.data() + (sector % kChunkSectors) * kSectorSize, src, kSectorSize);
-}
-
-void Media::DropVolatileSector(uint64_t sector) {
-  auto it = volatile_.find(sector / kChunkSectors);
+void Media::DropVolatileSectors(uint64_t chunk, uint32_t first, uint32_t n) {
+  if (volatile_.empty()) return;
+  auto it = volatile_.find(chunk);
   if (it == volatile_.end()) return;
-  const uint8_t bit = static_cast<uint8_t>(1u << (sector % kChunkSectors));
-  if (it->second->present & bit) {
-    it->second->present = static_cast<uint8_t>(it->second->present & ~bit);
-    --volatile_sectors_;
-    if (it->second->present == 0) volatile_.erase(it);
-  }
+  const uint8_t bits = static_cast<uint8_t>(((1u << n) - 1) << first);
+  const uint8_t dropped = it->second->present & bits;
+  if (dropped == 0) return;
+  it->second->present = static_cast<uint8_t>(it->second->present & ~bits);
+  volatile_sectors_ -= static_cast<uint64_t>(__builtin_popcount(dropped));
+  if (it->second->present == 0) volatile_.erase(it);
 }
 
 void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
@@ -74,17 +69,32 @@ void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
   for (uint64_t s = sector; s < end;) {
     const uint64_t chunk = s / kChunkSectors;
     const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
-    auto v = volatile_.find(chunk);
-    const VolatileChunk* vc = v != volatile_.end() ? v->second.get() : nullptr;
-    auto p = persisted_.find(chunk);
-    const Bytes* pc = p != persisted_.end() ? p->second.get() : nullptr;
-    for (; s < chunk_end; ++s) {
-      uint8_t* out = dst + (s - sector) * kSectorSize;
+    const uint32_t first = static_cast<uint32_t>(s % kChunkSectors);
+    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
+    uint8_t* out = dst + (s - sector) * kSectorSize;
+    const VolatileChunk* vc = nullptr;
+    if (!volatile_.empty()) {
+      auto v = volatile_.find(chunk);
+      if (v != volatile_.end()) vc = v->second.get();
+    }
+    const uint8_t* pc = persisted_.Find(chunk);
+    const uint8_t span = static_cast<uint8_t>(((1u << n) - 1) << first);
+    if (vc == nullptr || (vc->present & span) == 0) {
+      // The common case: the span comes from one layer in one copy.
+      if (pc) {
+        std::memcpy(out, pc + first * kSectorSize, size_t{n} * kSectorSize);
+      } else {
+        FillPattern(s, n, out);
+      }
+      s = chunk_end;
+      continue;
+    }
+    for (; s < chunk_end; ++s, out += kSectorSize) {
       const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
-      if (vc && (vc->present & (1u << index))) {
+      if (vc->present & (1u << index)) {
         std::memcpy(out, vc->data.data() + index * kSectorSize, kSectorSize);
       } else if (pc) {
-        std::memcpy(out, pc->data() + index * kSectorSize, kSectorSize);
+        std::memcpy(out, pc + index * kSectorSize, kSectorSize);
       } else {
         FillPattern(s, 1, out);
       }
@@ -94,39 +104,45 @@ void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
 
 void Media::Write(uint64_t sector, uint32_t sectors, const uint8_t* src, bool to_volatile) {
   CheckRange(sector, sectors, "write");
-  for (uint64_t s = sector; s < sector + sectors; ++s) {
+  // Chunk by chunk: one lookup per chunk in each layer.
+  const uint64_t end = sector + sectors;
+  for (uint64_t s = sector; s < end;) {
+    const uint64_t chunk = s / kChunkSectors;
+    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
+    const uint32_t first = static_cast<uint32_t>(s % kChunkSectors);
+    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
     const uint8_t* in = src + (s - sector) * kSectorSize;
     if (!to_volatile) {
-      DropVolatileSector(s);
-      WritePersisted(s, in);
-      continue;
+      DropVolatileSectors(chunk, first, n);
+      uint8_t* pc = PersistedChunk(chunk, /*whole=*/n == kChunkSectors);
+      std::memcpy(pc + first * kSectorSize, in, size_t{n} * kSectorSize);
+    } else {
+      auto& slot = volatile_[chunk];
+      if (!slot) slot = std::make_unique<VolatileChunk>();
+      std::memcpy(slot->data.data() + first * kSectorSize, in, size_t{n} * kSectorSize);
+      const uint8_t span = static_cast<uint8_t>(((1u << n) - 1) << first);
+      volatile_sectors_ += static_cast<uint64_t>(__builtin_popcount(span & ~slot->present & 0xffu));
+      slot->present = static_cast<uint8_t>(slot->present | span);
     }
-    auto& slot = volatile_[s / kChunkSectors];
-    if (!slot) slot = std::make_unique<VolatileChunk>();
-    const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
-    std::memcpy(slot->data.data() + index * kSectorSize, in, kSectorSize);
-    if (!(slot->present & (1u << index))) {
-      slot->present = static_cast<uint8_t>(slot->present | (1u << index));
-      ++volatile_sectors_;
-    }
+    s = chunk_end;
   }
 }
 
 void Media::Discard(uint64_t sector, uint32_t sectors) {
   CheckRange(sector, sectors, "discard");
-  uint8_t pattern[kSectorSize];
-  for (uint64_t s = sector; s < sector + sectors; ++s) {
-    DropVolatileSector(s);
+  const uint64_t end = sector + sectors;
+  for (uint64_t s = sector; s < end;) {
     const uint64_t chunk = s / kChunkSectors;
-    auto p = persisted_.find(chunk);
-    if (p == persisted_.end()) continue;
-    if (s % kChunkSectors == 0 && s + kChunkSectors <= sector + sectors) {
-      persisted_.erase(p);  // the whole chunk reads as the pattern again
-      s += kChunkSectors - 1;
-      continue;
+    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
+    const uint32_t first = static_cast<uint32_t>(s % kChunkSectors);
+    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
+    DropVolatileSectors(chunk, first, n);
+    if (n == kChunkSectors) {
+      persisted_.Erase(chunk);  // the whole chunk reads as the pattern again
+    } else if (uint8_t* pc = persisted_.Find(chunk)) {
+      FillPattern(s, n, pc + first * kSectorSize);
     }
-    FillPattern(s, 1, pattern);
-    std::memcpy(p->second->data() + (s % kChunkSectors) * kSectorSize, pattern, kSectorSize);
+    s = chunk_end;
   }
 }
 
@@ -134,7 +150,9 @@ uint64_t Media::Flush() {
   const uint64_t moved = volatile_sectors_;
   for (const auto& [chunk, v] : volatile_) {
     for (uint32_t i = 0; i < kChunkSectors; ++i) {
-      if (v->present & (1u << i)) WritePersisted(chunk * kChunkSectors + i, v->data.data() + i * kSectorSize);
+      if (!(v->present & (1u << i))) continue;
+      uint8_t* pc = PersistedChunk(chunk, /*whole=*/v->present == 0xff);
+      std::memcpy(pc + i * kSectorSize, v->data.data() + i * kSectorSize, kSectorSize);
     }
   }
   volatile_.clear();
@@ -180,13 +198,23 @@ void Media::SetupWriteBytes(uint64_t byte_offset, std::span<const uint8_t> bytes
   CheckRange(first, last - first + 1, "setup write");
   uint8_t sector_buf[kSectorSize];
   size_t done = 0;
-  for (uint64_t s = first; s <= last; ++s) {
-    Read(s, 1, sector_buf);
+  for (uint64_t s = first; s <= last;) {
     const uint64_t begin = (s == first) ? byte_offset % kSectorSize : 0;
+    if (begin == 0 && bytes.size() - done >= kSectorSize) {
+      // Whole sectors go in one write.
+      const uint64_t whole = (bytes.size() - done) / kSectorSize;
+      Write(s, static_cast<uint32_t>(whole), bytes.data() + done, false);
+      done += whole * kSectorSize;
+      s += whole;
+      continue;
+    }
+    // A partial sector keeps the rest of what Read sees.
+    Read(s, 1, sector_buf);
     const uint64_t n = std::min<uint64_t>(kSectorSize - begin, bytes.size() - done);
     std::memcpy(sector_buf + begin, bytes.data() + done, n);
     done += n;
     Write(s, 1, sector_buf, false);
+    ++s;
   }
 }
 
@@ -208,14 +236,18 @@ void Media::ReadBytes(uint64_t byte_offset, std::span<uint8_t> out) const {
 
 void Media::PeekPersisted(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
   CheckRange(sector, sectors, "peek");
-  for (uint64_t s = sector; s < sector + sectors; ++s) {
+  const uint64_t end = sector + sectors;
+  for (uint64_t s = sector; s < end;) {
+    const uint64_t chunk = s / kChunkSectors;
+    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
+    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
     uint8_t* out = dst + (s - sector) * kSectorSize;
-    auto p = persisted_.find(s / kChunkSectors);
-    if (p != persisted_.end()) {
-      std::memcpy(out, p->second->data() + (s % kChunkSectors) * kSectorSize, kSectorSize);
+    if (const uint8_t* pc = persisted_.Find(chunk)) {
+      std::memcpy(out, pc + (s % kChunkSectors) * kSectorSize, size_t{n} * kSectorSize);
     } else {
-      FillPattern(s, 1, out);
+      FillPattern(s, n, out);
     }
+    s = chunk_end;
   }
 }
 

@@ -6,8 +6,10 @@
 //   to persisted; DropVolatile() (a power cut) throws it away.
 // Sectors never written read as a deterministic pattern derived from
 // (device name hash, sector, byte offset), so a data check tells a missing
-// write from a stale one. Storage is ordered maps of 4 KiB chunks: iteration
-// is by sector number, never by address.
+// write from a stale one. Storage is 4 KiB chunks: persisted ones in a hash
+// table by chunk number (one probe per chunk on the hot path; never
+// iterated), volatile ones in an ordered map (Flush and ForEachVolatileExtent
+// walk it by sector number, never by address).
 //
 // The timed paths (Read, Write, Flush, Discard) are called by device models at
 // the instant a completion is delivered. The Setup*/Peek* helpers are for
@@ -25,6 +27,8 @@
 #include <memory>
 #include <span>
 #include <string_view>
+
+#include "devices/chunk_table.h"
 
 namespace devices {
 
@@ -71,14 +75,18 @@ class Media {
     uint8_t present = 0;  // bit i: sector i of the chunk is cached
   };
 
+  static_assert(kChunkBytes == ChunkTable::kBytes);
+
   void CheckRange(uint64_t sector, uint64_t sectors, const char* what) const;
-  Bytes& PersistedChunk(uint64_t chunk);  // creates from the pattern
-  void WritePersisted(uint64_t sector, const uint8_t* src);
-  void DropVolatileSector(uint64_t sector);
+  // The chunk's persisted bytes, created from the pattern unless `whole`
+  // (the caller overwrites all of them).
+  uint8_t* PersistedChunk(uint64_t chunk, bool whole);
+  // Drops the volatile copies of sectors [first, first + n) of one chunk.
+  void DropVolatileSectors(uint64_t chunk, uint32_t first, uint32_t n);
 
   uint64_t capacity_sectors_;
   uint64_t pattern_seed_;
-  std::map<uint64_t, std::unique_ptr<Bytes>> persisted_;
+  ChunkTable persisted_;
   std::map<uint64_t, std::unique_ptr<VolatileChunk>> volatile_;
   uint64_t volatile_sectors_ = 0;
 };

@@ -23,7 +23,9 @@ ModelDevice::ModelDevice(sim::Scheduler& sched, std::string name, CommonParams c
 }
 
 ModelDevice::~ModelDevice() {
-  for (auto& [key, p] : pending_) sched_.Cancel(p.event);
+  for (Pending& p : pending_) {
+    if (p.rq != nullptr) sched_.Cancel(p.event);
+  }
 }
 
 void ModelDevice::EmitAttach() {
@@ -56,16 +58,26 @@ void ModelDevice::Submit(BlockRequest* rq) {
     plan.start_ns = plan.complete_ns = now;
   }
   rq->start_ns = plan.start_ns;
-  sim::EventId ev = sched_.At(plan.complete_ns, [this, key, in_range] { Deliver(key, !in_range); });
-  pending_.emplace(key, Pending{rq, ev, plan});
+  // Two words of capture: the callback stays inside std::function.
+  sim::EventId ev = sched_.At(plan.complete_ns, [this, key] { Deliver(key); });
+  pending_.push_back(Pending{rq, ev, plan, !in_range});
+  ++in_flight_;
 }
 
-void ModelDevice::Deliver(uint64_t key, bool failed) {
-  auto it = pending_.find(key);
-  SIM_CHECK(it != pending_.end()) << "device " << name_ << ": completion of unknown request";
-  BlockRequest* rq = it->second.rq;
-  const ServicePlan plan = it->second.plan;
-  pending_.erase(it);
+void ModelDevice::Deliver(uint64_t key) {
+  SIM_CHECK(key >= first_key_ && key - first_key_ < pending_.size() &&
+            pending_[key - first_key_].rq != nullptr)
+      << "device " << name_ << ": completion of unknown request";
+  Pending& p = pending_[key - first_key_];
+  BlockRequest* rq = p.rq;
+  const ServicePlan plan = p.plan;
+  const bool failed = p.failed;
+  p.rq = nullptr;
+  --in_flight_;
+  while (!pending_.empty() && pending_.front().rq == nullptr) {
+    pending_.pop_front();
+    ++first_key_;
+  }
   const int status = failed ? -EIO : 0;
   if (!failed) {
     if (plan.persist_cache_first) media_.Flush();
@@ -99,10 +111,13 @@ void ModelDevice::Deliver(uint64_t key, bool failed) {
 void ModelDevice::PowerCut() {
   const sim::SimTime now = sched_.Now();
   int64_t aborted = 0;
-  for (auto& [key, p] : pending_) {
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    Pending& p = pending_[i];
+    if (p.rq == nullptr) continue;
     sched_.Cancel(p.event);
-    const uint64_t k = key;
-    p.event = sched_.At(now, [this, k] { Deliver(k, true); });
+    const uint64_t k = first_key_ + i;
+    p.failed = true;
+    p.event = sched_.At(now, [this, k] { Deliver(k); });
     ++aborted;
   }
   const uint64_t lost = media_.DropVolatile();

@@ -22,7 +22,7 @@
 #define AIOSIM_DEVICES_MODEL_DEVICE_H_
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <string>
 
 #include "devices/block_device.h"
@@ -58,7 +58,7 @@ class ModelDevice : public BlockDevice {
   uint32_t queue_depth_max() const final { return common_.queue_depth_max; }
   bool has_volatile_cache() const final { return common_.volatile_cache; }
   void Submit(BlockRequest* rq) final;
-  uint32_t in_flight() const final { return static_cast<uint32_t>(pending_.size()); }
+  uint32_t in_flight() const final { return in_flight_; }
   const DeviceStats& stats() const final { return stats_; }
   Media& media() final { return media_; }
   void PowerCut() final;
@@ -76,11 +76,12 @@ class ModelDevice : public BlockDevice {
 
  private:
   struct Pending {
-    BlockRequest* rq;
+    BlockRequest* rq = nullptr;  // nullptr once delivered
     sim::EventId event;
     ServicePlan plan;
+    bool failed = false;  // complete with -EIO, moving no bytes
   };
-  void Deliver(uint64_t key, bool aborted);
+  void Deliver(uint64_t key);
 
   sim::Scheduler& sched_;
   std::string name_;
@@ -88,8 +89,13 @@ class ModelDevice : public BlockDevice {
   CommonParams common_;
   Media media_;
   DeviceStats stats_;
-  std::map<uint64_t, Pending> pending_;  // by submission order
+  // Requests by submission order: pending_[i] has key first_key_ + i. Keys
+  // are handed out in order and the front is trimmed as it is delivered, so
+  // lookup is an index and the ring stays as long as the span in flight.
+  std::deque<Pending> pending_;
+  uint64_t first_key_ = 0;
   uint64_t next_key_ = 0;
+  uint32_t in_flight_ = 0;
   uint32_t k_attach_, k_submit_, k_complete_, k_power_cut_;
 };
 

@@ -20,14 +20,21 @@
 
 #include "kernel_model/aio_abi.h"
 #include "kernel_model/aio_types.h"
+#include "kernel_model/kernel.h"
 #include "kernel_model/types.h"
 
 namespace kernel {
 
 // --- the run's AIO layer ---
 // The current Kernel's AIO state, created on first use (which also registers
-// exit_aio as an mmput hook and selects the "mainline" design).
-aio_state* aio_get_state();
+// exit_aio as an mmput hook and selects the "mainline" design). Inline for
+// the common case, where it exists.
+aio_state* aio_get_state_slow();
+inline aio_state* aio_get_state() {
+  Kernel* k = Kernel::Current();
+  if (k != nullptr && k->aio) [[likely]] return k->aio.get();
+  return aio_get_state_slow();
+}
 // Selects the design for contexts created from now on. 0, or -EINVAL for an
 // unknown name (aio_designs() lists them).
 int aio_set_design(std::string_view name);

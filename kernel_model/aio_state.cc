@@ -36,7 +36,7 @@ void aio_shutdown(aio_state* st) {
 
 }  // namespace
 
-aio_state* aio_get_state() {
+aio_state* aio_get_state_slow() {
   Kernel* k = Kernel::Current();
   SIM_CHECK(k != nullptr) << "AIO used without a Kernel";
   if (k->aio) return k->aio.get();

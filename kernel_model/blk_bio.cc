@@ -60,7 +60,12 @@ bio* bio_alloc(block_device* bdev, uint16_t nr_vecs, blk_opf_t opf) {
   b->bi_bdev = bdev;
   b->bi_opf = opf;
   b->bi_max_vecs = nr_vecs;
-  b->bi_io_vec.reserve(nr_vecs);
+  if (nr_vecs <= BIO_INLINE_VECS) {
+    b->bi_io_vec = b->bi_inline_vecs;
+  } else {
+    b->bi_vec_array = std::make_unique<bio_vec[]>(nr_vecs);
+    b->bi_io_vec = b->bi_vec_array.get();
+  }
   return b;
 }
 
@@ -79,16 +84,16 @@ static uint32_t bio_add_segment(bio* b, page* pg, uint8_t* addr, uint32_t len, u
   if (len == 0) return 0;
   // Contiguous with the last segment of the same page: grow it (Linux's
   // same-page merge), which keeps segment counts honest for sub-page I/O.
-  if (!b->bi_io_vec.empty()) {
-    bio_vec& last = b->bi_io_vec.back();
+  if (b->bi_vcnt > 0) {
+    bio_vec& last = b->bi_io_vec[b->bi_vcnt - 1];
     if (last.bv_page == pg && last.bv_addr + last.bv_len == addr) {
       last.bv_len += len;
       b->bi_iter.bi_size += len;
       return len;
     }
   }
-  if (b->bi_io_vec.size() >= b->bi_max_vecs) return 0;
-  b->bi_io_vec.push_back(bio_vec{pg, addr, len, offset});
+  if (b->bi_vcnt >= b->bi_max_vecs) return 0;
+  b->bi_io_vec[b->bi_vcnt++] = bio_vec{pg, addr, len, offset};
   b->bi_iter.bi_size += len;
   return len;
 }

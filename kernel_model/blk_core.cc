@@ -109,11 +109,12 @@ bio* bio_split_to_limits(request_queue* q, bio* b) {
   bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
     if (left == 0) return;
     uint32_t take = len < left ? len : left;
-    child->bi_io_vec.push_back(bio_vec{nullptr, addr, take, 0});
+    SIM_CHECK(child->bi_vcnt < child->bi_max_vecs) << "split of bio " << b->bi_id << " needs more segments";
+    child->bi_io_vec[child->bi_vcnt++] = bio_vec{nullptr, addr, take, 0};
     child->bi_iter.bi_size += take;
     left -= take;
   });
-  child->bi_max_vecs = static_cast<uint16_t>(child->bi_io_vec.size());
+  child->bi_max_vecs = child->bi_vcnt;
   child->bi_id = q->next_bio_id++;
   bio_advance(b, bytes);
   bio_chain(child, b);
@@ -125,8 +126,8 @@ bio* bio_split_to_limits(request_queue* q, bio* b) {
 
 // Tries the plug's most recent request (blk_attempt_plug_merge).
 bool blk_attempt_plug_merge(request_queue* q, blk_plug* plug, bio* b) {
-  if (plug->mq_list.empty()) return false;
-  request* rq = plug->mq_list.back();
+  if (plug->mq_list_tail == nullptr) return false;
+  request* rq = plug->mq_list_tail;
   if (rq->q != q || !blk_rq_merge_ok(rq, b)) return false;
   bool merged = false;
   switch (blk_try_merge(rq, b)) {
@@ -154,7 +155,13 @@ void blk_mq_submit_bio(request_queue* q, bio* b) {
     if (blk_attempt_plug_merge(q, plug, b)) return;
     request* rq = blk_mq_alloc_request_from_bio(q, b);
     if (plug->rq_count >= BLK_MAX_REQUEST_COUNT) blk_flush_plug(plug, false);
-    plug->mq_list.push_back(rq);
+    rq->rq_next = nullptr;
+    if (plug->mq_list_tail) {
+      plug->mq_list_tail->rq_next = rq;
+    } else {
+      plug->mq_list = rq;
+    }
+    plug->mq_list_tail = rq;
     ++plug->rq_count;
     return;
   }
@@ -179,6 +186,25 @@ devices::BlockOp device_op(const request* rq) {
 
 void blk_mq_complete_request(request* rq, int status);
 
+// The host address of the request's payload when its segments, bio after
+// bio, form one contiguous run of memory; else nullptr.
+uint8_t* rq_contiguous_data(const request* rq) {
+  uint8_t* first = nullptr;
+  uint8_t* next = nullptr;
+  bool contiguous = true;
+  for (const bio* b = rq->bio; b != nullptr && contiguous; b = b->bi_next) {
+    bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
+      if (first == nullptr) {
+        first = addr;
+      } else if (addr != next) {
+        contiguous = false;
+      }
+      next = addr + len;
+    });
+  }
+  return contiguous ? first : nullptr;
+}
+
 // blk_mq_start_request + queue_rq: the request goes to the device.
 void blk_mq_dispatch_one(request_queue* q, request* rq) {
   rq->state = MQ_RQ_IN_FLIGHT;
@@ -197,22 +223,29 @@ void blk_mq_dispatch_one(request_queue* q, request* rq) {
     d.sector = blk_rq_pos(rq);
     d.sectors = static_cast<uint32_t>(blk_rq_sectors(rq));
     d.data = nullptr;
-    if (d.op == devices::BlockOp::kRead || d.op == devices::BlockOp::kWrite) {
+    if (d.op == devices::BlockOp::kRead) {
+      // A read whose segments are one run of host memory (one page, or a
+      // direct-I/O buffer) is filled in place, as a device DMAs into the
+      // pages themselves; scattered segments go through the DMA buffer.
+      d.data = rq_contiguous_data(rq);
+      if (d.data == nullptr) {
+        rq->dma.resize(blk_rq_bytes(rq));
+        d.data = rq->dma.data();
+      }
+    } else if (d.op == devices::BlockOp::kWrite) {
+      // Gather the segments into the DMA buffer (the device reads it at
+      // completion; pages may change meanwhile without affecting it).
       rq->dma.resize(blk_rq_bytes(rq));
       d.data = rq->dma.data();
-      if (d.op == devices::BlockOp::kWrite) {
-        // Gather the segments into the DMA buffer (the device reads it at
-        // completion; pages may change meanwhile without affecting it).
-        size_t at = 0;
-        for (bio* b = rq->bio; b != nullptr; b = b->bi_next) {
-          bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
-            std::memcpy(rq->dma.data() + at, addr, len);
-            at += len;
-          });
-        }
-        SIM_CHECK(at == rq->dma.size()) << "request " << rq->tag << " segments hold " << at << " of "
-                                        << rq->dma.size() << " bytes";
+      size_t at = 0;
+      for (bio* b = rq->bio; b != nullptr; b = b->bi_next) {
+        bio_for_each_segment(b, [&](uint8_t* addr, uint32_t len) {
+          std::memcpy(rq->dma.data() + at, addr, len);
+          at += len;
+        });
       }
+      SIM_CHECK(at == rq->dma.size()) << "request " << rq->tag << " segments hold " << at << " of "
+                                      << rq->dma.size() << " bytes";
     }
   }
   ++q->in_flight;
@@ -293,7 +326,7 @@ void submit_bio(bio* b) {
                                        i64(b->bi_iter.bi_sector), i64(bio_sectors(b)),
                                        static_cast<int64_t>(b->bi_opf & ~REQ_OP_MASK)});
   uint64_t payload = 0;
-  for (const bio_vec& bv : b->bi_io_vec) payload += bv.bv_len;
+  for (const bio_vec& bv : bio_vecs_all(b)) payload += bv.bv_len;
   req_op op = bio_op(b);
   if (op == REQ_OP_READ || op == REQ_OP_WRITE) {
     uint64_t done = 0;

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include "kernel_model/blk_elevator.h"
 #include "sim/check.h"
@@ -15,6 +16,36 @@ namespace kernel {
 namespace {
 
 enum dd_data_dir { DD_READ = 0, DD_WRITE = 1 };
+
+// Map nodes kept for reuse: the kernel links requests into its rbtrees and
+// lists through fields of the request itself, so filing one allocates
+// nothing; here a request is filed in three maps and removed at dispatch,
+// and recycling the nodes spares the allocator that churn. The maps' order
+// and contents are exactly as with fresh nodes.
+template <typename Map>
+class node_cache {
+ public:
+  void insert(Map& m, const typename Map::key_type& k, typename Map::mapped_type v) {
+    if (free_.empty()) {
+      m.emplace(k, v);
+      return;
+    }
+    typename Map::node_type nh = std::move(free_.back());
+    free_.pop_back();
+    nh.key() = k;
+    nh.mapped() = v;
+    m.insert(std::move(nh));
+  }
+  template <typename KeyOrIterator>
+  void erase(Map& m, const KeyOrIterator& at) {
+    typename Map::node_type nh = m.extract(at);
+    if (!nh.empty() && free_.size() < kMax) free_.push_back(std::move(nh));
+  }
+
+ private:
+  static constexpr size_t kMax = 256;
+  std::vector<typename Map::node_type> free_;
+};
 
 class deadline_elevator final : public elevator_queue {
  public:
@@ -51,11 +82,11 @@ class deadline_elevator final : public elevator_queue {
     for (; fit != d.sort.end() && fit->first.first == bio_end_sector(b); ++fit) {
       request* rq = fit->second;
       if (!blk_rq_merge_ok(rq, b)) continue;
-      d.sort.erase(fit);
+      key_nodes_.erase(d.sort, fit);
       bool merged = bio_attempt_front_merge(rq, b);
       // dd_request_merged: the request moved in sector order.
       rq->elv_sort_pos = blk_rq_pos(rq);
-      d.sort.emplace(std::make_pair(rq->elv_sort_pos, rq->tag), rq);
+      key_nodes_.insert(d.sort, {rq->elv_sort_pos, rq->tag}, rq);
       if (!merged) return false;
       // attempt_front_merge: the predecessor may now reach this request.
       auto it = d.sort.find({rq->elv_sort_pos, rq->tag});
@@ -90,7 +121,7 @@ class deadline_elevator final : public elevator_queue {
     rq->elv_seq = q_->next_elv_seq++;
     rq->elv_sort_pos = blk_rq_pos(rq);
     rq->elv_queued = true;
-    dirs_[dir].sort.emplace(std::make_pair(rq->elv_sort_pos, rq->tag), rq);
+    key_nodes_.insert(dirs_[dir].sort, {rq->elv_sort_pos, rq->tag}, rq);
     add_fifo(rq);
     rehash(rq);
   }
@@ -166,22 +197,22 @@ class deadline_elevator final : public elevator_queue {
     return it->first.first == end ? it->second : nullptr;
   }
 
-  void unhash(request* rq) { dirs_[dir_of(rq)].hash.erase({rq->elv_hash_end, rq->tag}); }
+  void unhash(request* rq) { key_nodes_.erase(dirs_[dir_of(rq)].hash, key{rq->elv_hash_end, rq->tag}); }
   void rehash(request* rq) {
     rq->elv_hash_end = blk_rq_end_sector(rq);
-    dirs_[dir_of(rq)].hash.emplace(std::make_pair(rq->elv_hash_end, rq->tag), rq);
+    key_nodes_.insert(dirs_[dir_of(rq)].hash, {rq->elv_hash_end, rq->tag}, rq);
   }
-  void remove_fifo(request* rq) { dirs_[dir_of(rq)].fifo.erase(rq->elv_seq); }
-  void add_fifo(request* rq) { dirs_[dir_of(rq)].fifo.emplace(rq->elv_seq, rq); }
+  void remove_fifo(request* rq) { seq_nodes_.erase(dirs_[dir_of(rq)].fifo, rq->elv_seq); }
+  void add_fifo(request* rq) { seq_nodes_.insert(dirs_[dir_of(rq)].fifo, rq->elv_seq, rq); }
 
   // deadline_remove_request.
   void remove_request(request* rq) {
     dd_data_dir dir = dir_of(rq);
     if (next_rq_[dir] == rq) next_rq_[dir] = latter(rq);
     per_dir& d = dirs_[dir];
-    d.sort.erase({rq->elv_sort_pos, rq->tag});
-    d.fifo.erase(rq->elv_seq);
-    d.hash.erase({rq->elv_hash_end, rq->tag});
+    key_nodes_.erase(d.sort, key{rq->elv_sort_pos, rq->tag});
+    seq_nodes_.erase(d.fifo, rq->elv_seq);
+    key_nodes_.erase(d.hash, key{rq->elv_hash_end, rq->tag});
     rq->elv_queued = false;
   }
 
@@ -208,6 +239,8 @@ class deadline_elevator final : public elevator_queue {
   request_queue* q_;
   deadline_tunables t_;
   per_dir dirs_[2];
+  node_cache<std::map<key, request*>> key_nodes_;  // sort and hash nodes
+  node_cache<std::map<uint64_t, request*>> seq_nodes_;  // fifo nodes
   request* next_rq_[2] = {nullptr, nullptr};
   dd_data_dir last_dir_ = DD_READ;
   uint32_t batching_ = 0;

@@ -28,7 +28,7 @@ void blk_start_plug(blk_plug* plug) {
   SIM_CHECK(tsk != nullptr) << "blk_start_plug outside a task";
   blk_schedule_flush_plug = flush_plug_on_schedule;
   if (tsk->plug != nullptr) return;  // nested: the outermost plug collects
-  plug->mq_list.clear();
+  plug->mq_list = plug->mq_list_tail = nullptr;
   plug->rq_count = 0;
   tsk->plug = plug;
 }
@@ -42,22 +42,37 @@ void blk_finish_plug(blk_plug* plug) {
 }
 
 void blk_flush_plug(blk_plug* plug, bool from_schedule) {
-  if (plug == nullptr || plug->mq_list.empty()) return;
-  std::vector<request*> list;
-  list.swap(plug->mq_list);
+  if (plug == nullptr || plug->mq_list == nullptr) return;
+  request* list = plug->mq_list;
+  plug->mq_list = plug->mq_list_tail = nullptr;
   plug->rq_count = 0;
-  request_queue* first = list.front()->q;
-  first->sched->trace().Emit(first->tk.unplug, {static_cast<int64_t>(list.size()), from_schedule ? 1 : 0});
-  // Insert everything, then run each queue once, in first-seen order.
-  std::vector<request_queue*> queues;
-  for (request* rq : list) {
+  int64_t count = 0;
+  for (request* rq = list; rq != nullptr; rq = rq->rq_next) ++count;
+  request_queue* first = list->q;
+  first->sched->trace().Emit(first->tk.unplug, {count, from_schedule ? 1 : 0});
+  // Insert everything (an insert merge may free a request, so its successor
+  // is read first), then run each queue once, in first-seen order.
+  request_queue* queues_small[4];
+  std::vector<request_queue*> queues_more;
+  size_t nq = 0;
+  for (request* rq = list; rq != nullptr;) {
+    request* next = rq->rq_next;
+    rq->rq_next = nullptr;
     request_queue* q = rq->q;
     bool seen = false;
-    for (request_queue* x : queues) seen = seen || x == q;
-    if (!seen) queues.push_back(q);
+    for (size_t i = 0; i < nq && !seen; ++i) seen = (i < 4 ? queues_small[i] : queues_more[i - 4]) == q;
+    if (!seen) {
+      if (nq < 4) {
+        queues_small[nq] = q;
+      } else {
+        queues_more.push_back(q);
+      }
+      ++nq;
+    }
     q->elevator->insert_request(rq);
+    rq = next;
   }
-  for (request_queue* q : queues) blk_mq_run_hw_queue(q);
+  for (size_t i = 0; i < nq; ++i) blk_mq_run_hw_queue(i < 4 ? queues_small[i] : queues_more[i - 4]);
 }
 
 namespace {

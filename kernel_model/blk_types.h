@@ -25,7 +25,8 @@
 #define AIOSIM_KERNEL_MODEL_BLK_TYPES_H_
 
 #include <cstdint>
-#include <vector>
+#include <memory>
+#include <span>
 
 namespace kernel {
 
@@ -97,8 +98,15 @@ using bio_end_io_t = void (*)(bio*);
 
 // BIO_MAX_VECS: the most segments one bio may carry (bio_add_page refuses more).
 inline constexpr uint32_t BIO_MAX_VECS = 256;
+// Segments kept inside the bio itself; a bio allocated for more gets a
+// separate array (block/bio.c: BIO_INLINE_VECS, bvec_alloc).
+inline constexpr uint32_t BIO_INLINE_VECS = 4;
 
 struct bio {
+  bio() = default;
+  bio(const bio&) = delete;  // bi_io_vec may point into the bio itself
+  bio& operator=(const bio&) = delete;
+
   bio* bi_next = nullptr;  // request chain
   block_device* bi_bdev = nullptr;
   blk_opf_t bi_opf = 0;
@@ -106,13 +114,20 @@ struct bio {
   bvec_iter bi_iter;
   bio_end_io_t bi_end_io = nullptr;
   void* bi_private = nullptr;
-  std::vector<bio_vec> bi_io_vec;
+  bio_vec* bi_io_vec = nullptr;  // bi_max_vecs slots: bi_inline_vecs or bi_vec_array
+  uint16_t bi_vcnt = 0;          // segments in use
   uint16_t bi_max_vecs = 0;
   int bi_cnt = 1;                // references (bio_get/bio_put)
   int __bi_remaining = 1;        // bio_chain: children still in flight + 1
   bool bi_ended = false;         // bio_endio ran (model: catches double ends)
   uint64_t bi_id = 0;            // model: stable id for the trace, set at submit
+  std::unique_ptr<bio_vec[]> bi_vec_array;  // when bi_max_vecs > BIO_INLINE_VECS
+  bio_vec bi_inline_vecs[BIO_INLINE_VECS];
 };
+
+// Every segment of the bio, consumed or not (bio_for_each_segment_all).
+inline std::span<bio_vec> bio_vecs_all(bio* b) { return {b->bi_io_vec, b->bi_vcnt}; }
+inline std::span<const bio_vec> bio_vecs_all(const bio* b) { return {b->bi_io_vec, b->bi_vcnt}; }
 
 // Allocates a bio for up to nr_vecs segments (<= BIO_MAX_VECS).
 bio* bio_alloc(block_device* bdev, uint16_t nr_vecs, blk_opf_t opf);
@@ -139,7 +154,7 @@ template <typename Fn>
 void bio_for_each_segment(const bio* b, Fn&& fn) {
   uint32_t left = b->bi_iter.bi_size;
   uint32_t skip = b->bi_iter.bi_bvec_done;
-  for (uint32_t i = b->bi_iter.bi_idx; left > 0 && i < b->bi_io_vec.size(); ++i) {
+  for (uint32_t i = b->bi_iter.bi_idx; left > 0 && i < b->bi_vcnt; ++i) {
     const bio_vec& bv = b->bi_io_vec[i];
     uint32_t len = bv.bv_len - skip;
     if (len > left) len = left;

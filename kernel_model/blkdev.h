@@ -17,12 +17,15 @@
 //        request and inserted into it;
 //     -> the queue runs: while the device has room (in_flight <
 //        queue_depth_max) the dispatch list (flushes) goes first, then the
-//        scheduler's choice; a request's segments are gathered into one
-//        contiguous buffer (the model's DMA) and handed to the device.
+//        scheduler's choice, and the request is handed to the device. The
+//        device moves the bytes (the model's DMA) through one contiguous
+//        buffer: a write's segments are gathered into the request's DMA
+//        buffer at dispatch; a read whose segments are one run of host
+//        memory is filled in place, else through the DMA buffer.
 //   The device's done callback runs as a sim event (interrupt context):
-//   blk_mq_end_request scatters read data back into the segments, sets each
-//   bio's bi_status and runs bio_endio on each, frees the request and runs
-//   the queue again.
+//   blk_mq_end_request scatters read data from the DMA buffer (if one was
+//   used) into the segments, sets each bio's bi_status and runs bio_endio
+//   on each, frees the request and runs the queue again.
 //
 // Flushes (blk-flush.c): an empty REQ_PREFLUSH write or REQ_OP_FLUSH becomes a
 // device flush; a data write with REQ_PREFLUSH is preceded by one; REQ_FUA is
@@ -100,6 +103,7 @@ struct request {
   uint32_t nr_phys_segments = 0;
   struct bio* bio = nullptr;      // first bio
   struct bio* biotail = nullptr;  // last bio
+  request* rq_next = nullptr;     // next request in a plug's list
   uint64_t tag = 0;               // model: unique per queue, the trace id
   sim::SimTime start_time_ns = 0;     // allocated
   sim::SimTime io_start_time_ns = 0;  // dispatched to the device
@@ -113,7 +117,8 @@ struct request {
   void (*end_io)(request* rq, blk_status_t status) = nullptr;
   void* end_io_data = nullptr;
   // The device's view of it, and the contiguous buffer the device reads or
-  // fills (the model's DMA).
+  // fills (the model's DMA) when the request's own segments are not one run
+  // of memory (always for writes: a snapshot taken at dispatch).
   devices::BlockRequest dev_rq;
   std::vector<uint8_t> dma;
 };
@@ -197,7 +202,10 @@ void blk_mq_run_hw_queue(request_queue* q);
 
 // --- plugging (block/blk-core.c) ---
 struct blk_plug {
-  std::vector<request*> mq_list;  // in submission order
+  // Plugged requests in submission order, linked through rq_next (Linux's
+  // rq_list: no allocation per plug).
+  request* mq_list = nullptr;
+  request* mq_list_tail = nullptr;
   uint16_t rq_count = 0;
 };
 inline constexpr uint16_t BLK_MAX_REQUEST_COUNT = 32;

@@ -14,11 +14,9 @@
 
 namespace kernel {
 
-namespace {
-thread_local Kernel* g_kernel = nullptr;
-}  // namespace
-
-Kernel* Kernel::Current() { return g_kernel; }
+namespace kernel_internal {
+thread_local Kernel* current_kernel = nullptr;
+}  // namespace kernel_internal
 
 Kernel::Kernel(sim::Scheduler& s, KernelOptions o) : sched(s), opts(o) {
   SIM_CHECK(opts.HZ > 0 && opts.HZ <= 1000000000u) << "HZ must be in 1..1e9, got " << opts.HZ;
@@ -26,8 +24,8 @@ Kernel::Kernel(sim::Scheduler& s, KernelOptions o) : sched(s), opts(o) {
   SIM_CHECK(opts.pipe_def_buffers > 0 && (opts.pipe_def_buffers & (opts.pipe_def_buffers - 1)) == 0)
       << "pipe_def_buffers must be a power of two, got " << opts.pipe_def_buffers;
   tick_nsec_ = sim::kSecond / static_cast<sim::SimTime>(opts.HZ);
-  prev_current_ = g_kernel;
-  g_kernel = this;
+  prev_current_ = kernel_internal::current_kernel;
+  kernel_internal::current_kernel = this;
 
   sim::Trace& t = sched.trace();
   k.task_new = t.Kind("task.new", {"pid", "tgid", "kthread"});
@@ -56,21 +54,21 @@ Kernel::~Kernel() {
   Shutdown();
   // Members go after this; objects reference each other only through raw
   // pointers, so the order below does not matter once fibers are gone.
-  g_kernel = prev_current_;
+  kernel_internal::current_kernel = prev_current_;
 }
 
 void Kernel::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
-  Kernel* saved = g_kernel;
-  g_kernel = this;
+  Kernel* saved = kernel_internal::current_kernel;
+  kernel_internal::current_kernel = this;
   // Runs from the destructor: a failed check here is logged, never thrown.
   try {
     ReleaseAll();
   } catch (const std::exception& e) {
     log_sched->error("kernel shutdown: {}", e.what());
   }
-  g_kernel = saved;
+  kernel_internal::current_kernel = saved;
 }
 
 void Kernel::ReleaseAll() {

@@ -90,7 +90,7 @@ struct Kernel {
   Kernel& operator=(const Kernel&) = delete;
 
   // The Kernel bound on this host thread (the most recently constructed live
-  // one), or nullptr.
+  // one), or nullptr. Inline: nearly every modelled call asks.
   static Kernel* Current();
 
   sim::Scheduler& sched;
@@ -178,6 +178,11 @@ struct Kernel {
   bool shutting_down_ = false;
   Kernel* prev_current_ = nullptr;
 };
+
+namespace kernel_internal {
+extern thread_local Kernel* current_kernel;  // kernel.cc keeps it
+}  // namespace kernel_internal
+inline Kernel* Kernel::Current() { return kernel_internal::current_kernel; }
 
 // The running task, or nullptr in event (irq) context.
 inline task_struct* current() {

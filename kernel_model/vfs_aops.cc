@@ -33,7 +33,7 @@ void zero_fill_page(page* pg) {
 // mpage_end_io for reads: every page of the bio becomes uptodate, or
 // !uptodate with PG_error; then it is unlocked (interrupt context).
 void mpage_read_end_io(bio* b) {
-  for (const bio_vec& bv : b->bi_io_vec) {
+  for (const bio_vec& bv : bio_vecs_all(b)) {
     page* pg = bv.bv_page;
     if (b->bi_status == BLK_STS_OK) {
       SetPageUptodate(pg);
@@ -48,7 +48,7 @@ void mpage_read_end_io(bio* b) {
 
 // mpage_end_io for writes.
 void mpage_write_end_io(bio* b) {
-  for (const bio_vec& bv : b->bi_io_vec) {
+  for (const bio_vec& bv : bio_vecs_all(b)) {
     page* pg = bv.bv_page;
     if (b->bi_status != BLK_STS_OK) {
       SetPageError(pg);

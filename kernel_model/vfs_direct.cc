@@ -34,6 +34,8 @@
 // unless a later ftruncate grows the file over them.
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "kernel_model/blkdev.h"
@@ -46,6 +48,8 @@
 
 namespace kernel {
 
+struct dio;
+
 namespace {
 
 struct dio_segment {
@@ -54,6 +58,29 @@ struct dio_segment {
   size_t len = 0;
 };
 
+// The iter's segments in order. One segment (a single user buffer, as every
+// non-vectored AIO read or write has) is kept without a heap allocation.
+struct dio_segments {
+  void push_back(const dio_segment& s) {
+    if (n == 0) {
+      one = s;
+    } else {
+      if (n == 1) many.push_back(one);
+      many.push_back(s);
+    }
+    ++n;
+  }
+  std::span<const dio_segment> view() const {
+    return n <= 1 ? std::span<const dio_segment>(&one, n) : std::span<const dio_segment>(many);
+  }
+
+  dio_segment one;
+  size_t n = 0;
+  std::vector<dio_segment> many;  // all of them, once there are two or more
+};
+
+}  // namespace
+
 struct dio {
   kiocb* iocb = nullptr;
   inode* ino = nullptr;
@@ -61,9 +88,12 @@ struct dio {
   loff_t pos = 0;
   size_t size = 0;          // bytes of I/O issued (reads: up to EOF, block aligned)
   size_t result = 0;        // bytes reported on success
-  std::vector<uint8_t> buf;  // the data, pos-relative
+  // The data, pos-relative, size bytes: written by copy_from_iter (writes)
+  // or by the device and hole zeroing (reads) before anything reads it.
+  std::unique_ptr<uint8_t[]> buf;
+  size_t buf_bytes = 0;     // buf's length (a recycled request keeps it)
   std::vector<uint8_t> zeros;  // source for zeroing new blocks
-  std::vector<dio_segment> segs;  // where read data goes
+  dio_segments segs;  // where read data goes
   mm_struct* mm = nullptr;
   int remaining = 1;        // bios in flight + the submitter's reference
   int error = 0;
@@ -72,9 +102,55 @@ struct dio {
   wait_queue_head wait{"dio wait"};
 };
 
+void dio_cache_free::operator()(dio* d) const { delete d; }
+
+namespace {
+
+constexpr size_t kDioCacheMax = 256;    // requests kept for reuse
+constexpr size_t kDioBufKeepMax = 1 << 20;  // larger buffers are not kept
+
+// A request in its initial state, from the cache when one is there.
+dio* dio_alloc(storage_state* st) {
+  if (st->dio_cache.empty()) return new dio();
+  dio* d = st->dio_cache.back().release();
+  st->dio_cache.pop_back();
+  return d;
+}
+
+// Makes room for size bytes of data (contents unspecified).
+void dio_reserve(dio* d, size_t size) {
+  if (d->buf_bytes >= size) return;
+  d->buf.reset(new uint8_t[size]);
+  d->buf_bytes = size;
+}
+
+// The request is finished: back to its initial state and into the cache.
+void dio_free(dio* d) {
+  storage_state* st = storage();
+  if (st->dio_cache.size() >= kDioCacheMax || d->buf_bytes > kDioBufKeepMax || !list_empty(&d->wait.head)) {
+    delete d;
+    return;
+  }
+  d->iocb = nullptr;
+  d->ino = nullptr;
+  d->rw = READ;
+  d->pos = 0;
+  d->size = 0;
+  d->result = 0;
+  d->zeros.clear();
+  d->segs = dio_segments();
+  d->mm = nullptr;
+  d->remaining = 1;
+  d->error = 0;
+  d->is_async = false;
+  d->done = false;
+  d->wait.id = 0;  // a new head to the trace, as a fresh request's would be
+  st->dio_cache.emplace_back(d);
+}
+
 // Collects the iter's segments for `count` bytes without copying, and
 // checks their alignment. Returns 0 or -EINVAL.
-int collect_segments(iov_iter* iter, size_t count, uint32_t align, std::vector<dio_segment>* out) {
+int collect_segments(iov_iter* iter, size_t count, uint32_t align, dio_segments* out) {
   size_t left = count;
   if (iter->type == ITER_UBUF) {
     dio_segment s;
@@ -112,7 +188,7 @@ int collect_segments(iov_iter* iter, size_t count, uint32_t align, std::vector<d
       if (s.len > 0) out->push_back(s);
     }
   }
-  for (const dio_segment& s : *out) {
+  for (const dio_segment& s : out->view()) {
     uintptr_t addr = s.kaddr ? reinterpret_cast<uintptr_t>(s.kaddr) : s.uaddr;
     if ((addr | s.len) & (align - 1)) return -EINVAL;
   }
@@ -134,12 +210,12 @@ long dio_complete(dio* d) {
     res = static_cast<long>(d->result);
     if (d->rw == READ) {
       size_t at = 0;
-      for (const dio_segment& s : d->segs) {
+      for (const dio_segment& s : d->segs.view()) {
         if (at >= d->result) break;
         size_t n = std::min(s.len, d->result - at);
         if (s.kaddr) {
-          std::memcpy(s.kaddr, d->buf.data() + at, n);
-        } else if (copy_to_mm(d->mm, s.uaddr, d->buf.data() + at, n) != 0) {
+          std::memcpy(s.kaddr, d->buf.get() + at, n);
+        } else if (copy_to_mm(d->mm, s.uaddr, d->buf.get() + at, n) != 0) {
           res = -EFAULT;
           break;
         }
@@ -167,7 +243,7 @@ void dio_put(dio* d) {
   if (d->is_async) {
     kiocb* iocb = d->iocb;
     long res = dio_complete(d);
-    delete d;
+    dio_free(d);
     iocb->ki_complete(iocb, res);
   } else {
     d->done = true;
@@ -185,7 +261,9 @@ void dio_bio_end_io(bio* b) {
 // One bio over [addr, addr + len) at sector, in page-sized segments.
 void dio_submit(dio* d, block_device* bdev, blk_opf_t opf, sector_t sector, uint8_t* addr, size_t len) {
   while (len > 0) {
-    bio* b = bio_alloc(bdev, BIO_MAX_VECS, opf);
+    // bio_iov_vecs_to_alloc: a vec per page, at most BIO_MAX_VECS.
+    const size_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    bio* b = bio_alloc(bdev, static_cast<uint16_t>(std::min<size_t>(pages, BIO_MAX_VECS)), opf);
     b->bi_iter.bi_sector = sector;
     b->bi_private = d;
     b->bi_end_io = dio_bio_end_io;
@@ -216,7 +294,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
   storage_state* st = storage();
 
   if ((static_cast<uint64_t>(pos) | count) & (lbs - 1)) return -EINVAL;
-  std::vector<dio_segment> segs;
+  dio_segments segs;
   if (int err = collect_segments(iter, count, lbs, &segs)) return err;
   if (count == 0) return 0;
 
@@ -252,7 +330,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
     if (rw == WRITE) invalidate_inode_pages2_range(mapping, first_index, last_index);
   }
 
-  dio* d = new dio();
+  dio* d = dio_alloc(st);
   d->iocb = iocb;
   d->ino = ino;
   d->rw = rw;
@@ -261,11 +339,11 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
   d->result = result;
   d->segs = std::move(segs);
   d->is_async = !is_sync_kiocb(iocb);
-  d->buf.assign(io_size, 0);
+  dio_reserve(d, io_size);  // not zeroed: every byte read out is written first
   if (rw == WRITE) {
-    size_t copied = copy_from_iter(d->buf.data(), count, iter);
+    size_t copied = copy_from_iter(d->buf.get(), count, iter);
     if (copied < count) {
-      delete d;
+      dio_free(d);
       return -EFAULT;
     }
   } else {
@@ -301,7 +379,8 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
       break;
     }
     uint64_t run_bytes = std::min<uint64_t>(len * bs - in_blk, io_size - off);
-    if (pblk == SIMPLEFS_HOLE) {  // reads only: zeros already in buf
+    if (pblk == SIMPLEFS_HOLE) {  // reads only: a hole reads as zeros
+      std::memset(d->buf.get() + off, 0, run_bytes);
       off += run_bytes;
       continue;
     }
@@ -314,7 +393,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
       if (tail < bs) dio_submit(d, bdev, opf, blk_sector + (tail >> SECTOR_SHIFT), d->zeros.data(), bs - tail);
     }
     sector_t sector = simplefs_block_sector(sb, pblk) + (in_blk >> SECTOR_SHIFT);
-    dio_submit(d, bdev, opf, sector, d->buf.data() + off, run_bytes);
+    dio_submit(d, bdev, opf, sector, d->buf.get() + off, run_bytes);
     off += run_bytes;
   }
   blk_finish_plug(&plug);
@@ -334,7 +413,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
     wait_event(d->wait, [d] { return d->done; });
   }
   long res = dio_complete(d);
-  delete d;
+  dio_free(d);
   return res;
 }
 

@@ -77,10 +77,16 @@ sim::Status mount_simplefs(std::string_view dev_name, std::string_view mountpoin
   return sim::Status::Ok();
 }
 
+namespace {
+// The 8 pattern bytes at offsets [8 * index, 8 * index + 8), little-endian.
+uint64_t file_pattern_word(unsigned long ino, uint64_t index) {
+  uint64_t state = (static_cast<uint64_t>(ino) << 40) ^ index ^ 0xa10a10a1f11e0000ull;
+  return sim::SplitMix64(&state);
+}
+}  // namespace
+
 uint8_t file_pattern_byte(unsigned long ino, uint64_t offset) {
-  uint64_t state = (static_cast<uint64_t>(ino) << 40) ^ (offset >> 3) ^ 0xa10a10a1f11e0000ull;
-  uint64_t word = sim::SplitMix64(&state);
-  return static_cast<uint8_t>(word >> (8 * (offset & 7)));
+  return static_cast<uint8_t>(file_pattern_word(ino, offset >> 3) >> (8 * (offset & 7)));
 }
 
 sim::Status create_file(const file_spec& spec) {
@@ -126,12 +132,15 @@ sim::Status create_file(const file_spec& spec) {
                                 std::to_string(spec.size) + " bytes");
     }
     uint64_t base = lblk * PAGE_SIZE;
+    uint64_t word = 0;
     for (uint32_t i = 0; i < PAGE_SIZE; ++i) {
       uint64_t off = base + i;
       if (static_cast<loff_t>(off) >= spec.size) {
         block[i] = 0;
       } else if (spec.fill == file_fill::kPattern) {
-        block[i] = file_pattern_byte(ino->i_ino, off);
+        // file_pattern_byte, one word per 8 bytes (blocks start 8-aligned).
+        if ((off & 7) == 0) word = file_pattern_word(ino->i_ino, off >> 3);
+        block[i] = static_cast<uint8_t>(word >> (8 * (off & 7)));
       } else {
         block[i] = static_cast<uint8_t>(spec.text[off % spec.text.size()]);
       }

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "devices/block_device.h"
 #include "kernel_model/blkdev.h"
@@ -23,6 +24,11 @@
 #include "kernel_model/writeback.h"
 
 namespace kernel {
+
+struct dio;  // vfs_direct.cc
+struct dio_cache_free {
+  void operator()(dio* d) const;
+};
 
 struct vfs_trace_kinds {
   uint32_t open;      // ino, fd, flags
@@ -49,6 +55,10 @@ struct storage_state {
   pagecache pc;
   std::map<std::string, std::unique_ptr<super_block>> supers;  // by mount point
   vfs_trace_kinds tk;
+  // Finished direct-I/O requests kept for reuse with their buffers
+  // (vfs_direct.cc), as the kernel allocates its iomap_dio from a slab.
+  // Nothing about them is visible: a recycled request starts as a new one.
+  std::vector<std::unique_ptr<dio, dio_cache_free>> dio_cache;
 };
 
 // The current Kernel's storage state, created on first use. REQUIRES a

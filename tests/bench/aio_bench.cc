@@ -16,7 +16,9 @@
 // 3. memory per in-flight iocb: heap bytes (glibc mallinfo2) held per
 //    O_DIRECT read in flight (1024 in flight on a slow ramdisk): the
 //    aio_kiocb plus what the block layer and the direct-I/O code hold for
-//    it; and sizeof-based bytes of the aio_kiocb alone.
+//    it (mostly the dio's 4 KiB bounce buffer, which the model keeps so that
+//    user memory is written only when the dio completes); and sizeof-based
+//    bytes of the aio_kiocb alone.
 //
 // Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), as sim_bench.
 // This binary reads the host clock: it measures the simulator, it is not
@@ -201,7 +203,7 @@ double BytesPerInflight(int inflight) {
       kernel::aio_user_put_iocb(at, cb);
       kernel::copy_to_user(ptrs + 8 * static_cast<user_ptr>(i), &at, 8);
     }
-    // Warm the allocator with one batch of the same shape first.
+    // Every request allocates afresh: this Kernel's dio cache starts empty.
     struct mallinfo2 before = mallinfo2();
     long r = kernel::sys_io_submit(ctx, inflight, ptrs);
     struct mallinfo2 after = mallinfo2();

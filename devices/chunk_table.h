@@ -1,0 +1,70 @@
+// ChunkTable: the persisted chunks of a Media, found by chunk number in one
+// probe (an open-addressing hash table with linear probing), where an
+// ordered map walked a tree of cache misses on every request.
+//
+// Promises:
+// - Find(chunk) returns the chunk's bytes or nullptr; Insert(chunk) returns
+//   new, uninitialised bytes (kBytes long) for a chunk not yet present;
+//   Erase(chunk) frees them. Pointers returned stay valid until the chunk is
+//   erased or the table destroyed (the bytes are separate allocations; only
+//   the slots move when the table grows).
+// - No iteration: nothing about a run depends on where a chunk sits in the
+//   table, so its layout (a deterministic function of the chunk numbers
+//   anyway) never reaches behaviour.
+// - The table grows by doubling at half load; erasure shifts the following
+//   cluster back (no tombstones), so probes stay short.
+#ifndef AIOSIM_DEVICES_CHUNK_TABLE_H_
+#define AIOSIM_DEVICES_CHUNK_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace devices {
+
+class ChunkTable {
+ public:
+  static constexpr size_t kBytes = 4096;
+
+  ChunkTable() = default;
+  ~ChunkTable();
+  ChunkTable(const ChunkTable&) = delete;
+  ChunkTable& operator=(const ChunkTable&) = delete;
+
+  uint8_t* Find(uint64_t chunk) const {
+    if (size_ == 0) return nullptr;
+    const uint64_t key = chunk + 1;
+    for (size_t i = Home(key);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.key == key) return s.data;
+      if (s.key == 0) return nullptr;
+    }
+  }
+  // REQUIRES Find(chunk) == nullptr.
+  uint8_t* Insert(uint64_t chunk);
+  // No-op when absent.
+  void Erase(uint64_t chunk);
+  size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;  // chunk + 1; 0: empty
+    uint8_t* data = nullptr;
+  };
+  // A splitmix64-style finaliser: chunk numbers are dense, so mix them.
+  size_t Home(uint64_t key) const {
+    uint64_t z = key * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 29)) * 0xbf58476d1ce4e5b9ull;
+    return static_cast<size_t>(z ^ (z >> 32)) & mask_;
+  }
+  void Grow();
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace devices
+
+#endif  // AIOSIM_DEVICES_CHUNK_TABLE_H_
