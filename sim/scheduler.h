@@ -15,6 +15,15 @@
 // Every answer to a choice with two or more options is recorded; the list
 // replays the run exactly (ReplayChooser).
 //
+// Trace: the engine's records are sched.spawn, sched.run (a fiber gets the
+// CPU), sched.block (with its deadline, -1 for none), sched.wake,
+// sched.timeout (a wait's deadline passed), sched.event (an event callback
+// runs), sched.exit and sched.choose (every choice with two or more options).
+// A fiber whose timeout fires when nothing else could run at that instant (no
+// runnable fiber, no other event due) resumes at once: its sched.timeout
+// stands for the sched.run. No chooser could decide otherwise there, so the
+// rule holds under every chooser and in replays.
+//
 // Threading: one Scheduler per run, driven from one host thread. Fibers switch
 // only inside Scheduler calls (Block, SleepFor, Yield, WaitPoint::Wait), so
 // model code between two such calls is atomic.
