@@ -22,7 +22,7 @@ namespace {
 
 aio_state* st() { return aio_get_state(); }
 
-void trace_ctx_ref(kioctx* ctx, int which, int delta, long count, std::string_view who) {
+void trace_ctx_ref(kioctx* ctx, int which, int delta, long count, sim::TraceText who) {
   aio_state* s = st();
   Kernel::Current()->trace().Emit(s->tk.ctx_ref,
                                   {static_cast<int64_t>(ctx->slot.id), which, delta, count}, who);
@@ -236,56 +236,58 @@ kioctx* ioctx_alloc(unsigned nr_events) {
 
 // --- references ---
 
-bool ctx_users_tryget_live(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
+bool ctx_users_tryget_live(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
   if (ctx->users.dead) return false;
-  SIM_CHECK(ctx->users.count > 0) << who << ": users reference of ctx " << ctx->slot.id
+  SIM_CHECK(ctx->users.count > 0) << who.text() << ": users reference of ctx " << ctx->slot.id
                                   << " taken at zero";
   ++ctx->users.count;
   trace_ctx_ref(ctx, 0, +1, ctx->users.count, who);
   return true;
 }
 
-void ctx_users_get(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
-  SIM_CHECK(ctx->users.count > 0) << who << ": users get on ctx " << ctx->slot.id << " at zero";
+void ctx_users_get(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
+  SIM_CHECK(ctx->users.count > 0) << who.text() << ": users get on ctx " << ctx->slot.id
+                                  << " at zero";
   ++ctx->users.count;
   trace_ctx_ref(ctx, 0, +1, ctx->users.count, who);
 }
 
-void ctx_users_put(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
-  SIM_CHECK(ctx->users.count > 0) << who << ": users put below zero on ctx " << ctx->slot.id;
+void ctx_users_put(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
+  SIM_CHECK(ctx->users.count > 0) << who.text() << ": users put below zero on ctx " << ctx->slot.id;
   --ctx->users.count;
   trace_ctx_ref(ctx, 0, -1, ctx->users.count, who);
   if (ctx->users.count == 0) free_ioctx_users(ctx);
 }
 
-void ctx_users_kill(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
-  SIM_CHECK(!ctx->users.dead) << who << ": users of ctx " << ctx->slot.id << " killed twice";
+void ctx_users_kill(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
+  SIM_CHECK(!ctx->users.dead) << who.text() << ": users of ctx " << ctx->slot.id << " killed twice";
   ctx->users.dead = true;
   ctx_users_put(ctx, who);
 }
 
-void ctx_reqs_get(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
-  SIM_CHECK(ctx->reqs.count > 0) << who << ": reqs get on ctx " << ctx->slot.id << " at zero";
+void ctx_reqs_get(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
+  SIM_CHECK(ctx->reqs.count > 0) << who.text() << ": reqs get on ctx " << ctx->slot.id
+                                 << " at zero";
   ++ctx->reqs.count;
   trace_ctx_ref(ctx, 1, +1, ctx->reqs.count, who);
 }
 
-void ctx_reqs_put(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
-  SIM_CHECK(ctx->reqs.count > 0) << who << ": reqs put below zero on ctx " << ctx->slot.id;
+void ctx_reqs_put(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
+  SIM_CHECK(ctx->reqs.count > 0) << who.text() << ": reqs put below zero on ctx " << ctx->slot.id;
   --ctx->reqs.count;
   trace_ctx_ref(ctx, 1, -1, ctx->reqs.count, who);
   if (ctx->reqs.count == 0) free_ioctx_reqs(ctx);
 }
 
-void ctx_reqs_kill(kioctx* ctx, std::string_view who) {
-  st()->ctxs.Check(ctx, who);
-  SIM_CHECK(!ctx->reqs.dead) << who << ": reqs of ctx " << ctx->slot.id << " killed twice";
+void ctx_reqs_kill(kioctx* ctx, sim::TraceText who) {
+  st()->ctxs.Check(ctx, who.text());
+  SIM_CHECK(!ctx->reqs.dead) << who.text() << ": reqs of ctx " << ctx->slot.id << " killed twice";
   ctx->reqs.dead = true;
   ctx_reqs_put(ctx, who);
 }

@@ -18,7 +18,7 @@ namespace {
 constexpr u32 KIOCB_KEY = 0;
 constexpr long AIO_PLUG_THRESHOLD = 2;
 
-void trace_ref(uint32_t kind, aio_kiocb* req, std::string_view who) {
+void trace_ref(uint32_t kind, aio_kiocb* req, sim::TraceText who) {
   Kernel::Current()->trace().Emit(kind,
                                   {static_cast<int64_t>(req->ki_ctx ? req->ki_ctx->slot.id : 0),
                                    static_cast<int64_t>(req->slot.id), req->ki_refcnt},
@@ -121,19 +121,20 @@ aio_kiocb* aio_get_req(kioctx* ctx) {
   return req;
 }
 
-void iocb_get(aio_kiocb* req, std::string_view who) {
+void iocb_get(aio_kiocb* req, sim::TraceText who) {
   aio_state* s = aio_get_state();
-  s->reqs.Check(req, who);
-  SIM_CHECK(req->ki_refcnt > 0) << who << ": iocb_get on aio_kiocb " << req->slot.id
+  s->reqs.Check(req, who.text());
+  SIM_CHECK(req->ki_refcnt > 0) << who.text() << ": iocb_get on aio_kiocb " << req->slot.id
                                 << " with ki_refcnt 0";
   ++req->ki_refcnt;
   trace_ref(s->tk.iocb_get, req, who);
 }
 
-void iocb_put(aio_kiocb* req, std::string_view who) {
+void iocb_put(aio_kiocb* req, sim::TraceText who) {
   aio_state* s = aio_get_state();
-  s->reqs.Check(req, who);
-  SIM_CHECK(req->ki_refcnt > 0) << who << ": iocb_put below zero on aio_kiocb " << req->slot.id;
+  s->reqs.Check(req, who.text());
+  SIM_CHECK(req->ki_refcnt > 0) << who.text() << ": iocb_put below zero on aio_kiocb "
+                                << req->slot.id;
   --req->ki_refcnt;
   trace_ref(s->tk.iocb_put, req, who);
   if (req->ki_refcnt == 0) {

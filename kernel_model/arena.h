@@ -95,12 +95,11 @@ class Arena {
     --live_;
   }
 
-  // Violation unless obj is a live object of this arena.
+  // Violation unless obj is a live object of this arena. The test is inline
+  // (it runs several times per request); the report is out of line.
   void Check(const T* obj, std::string_view who) const {
-    SIM_CHECK(obj != nullptr) << who << ": null " << name_;
-    SIM_CHECK(Owns(obj)) << who << ": pointer is not a " << name_ << " of this run";
-    SIM_CHECK(obj->slot.live) << who << ": use after free of " << name_ << " (slot "
-                              << obj->slot.index << ")";
+    if (obj != nullptr && Owns(obj) && obj->slot.live) [[likely]] return;
+    CheckFailed(obj, who);
   }
 
   arena_handle HandleOf(const T* obj) const { return {obj->slot.index, obj->slot.generation}; }
@@ -137,6 +136,13 @@ class Arena {
   const std::string& name() const { return name_; }
 
  private:
+  [[gnu::cold, gnu::noinline]] void CheckFailed(const T* obj, std::string_view who) const {
+    SIM_CHECK(obj != nullptr) << who << ": null " << name_;
+    SIM_CHECK(Owns(obj)) << who << ": pointer is not a " << name_ << " of this run";
+    SIM_CHECK(obj->slot.live) << who << ": use after free of " << name_ << " (slot "
+                              << obj->slot.index << ")";
+  }
+
   std::string name_;
   size_t quarantine_;
   std::vector<std::unique_ptr<T>> objs_;

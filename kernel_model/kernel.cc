@@ -101,6 +101,7 @@ void Kernel::ReleaseAll() {
   wq_flushers_.clear();
   // 5. Memory: mappings go (vm_ops->close is not run: its owners are gone).
   for (auto& mm : mms_) {
+    vmacache_invalidate(mm.get());
     mm->mmap.clear();
     mm->dead = true;
   }

@@ -85,6 +85,7 @@ void unmap_range(mm_struct* mm, unsigned long start, unsigned long end) {
   while (it != mm->mmap.end() && it->first < end) {
     std::unique_ptr<vm_area_struct> v = std::move(it->second);
     it = mm->mmap.erase(it);
+    vmacache_invalidate(mm);  // after each erase: a close() may look up
     mm->total_vm_bytes -= v->vm_end - v->vm_start;
     if (v->vm_ops && v->vm_ops->close) v->vm_ops->close(v.get());
   }
@@ -95,6 +96,7 @@ void exit_mmap(mm_struct* mm) {
     auto it = mm->mmap.begin();
     std::unique_ptr<vm_area_struct> v = std::move(it->second);
     mm->mmap.erase(it);
+    vmacache_invalidate(mm);
     if (v->vm_ops && v->vm_ops->close) v->vm_ops->close(v.get());
   }
   mm->total_vm_bytes = 0;
@@ -162,10 +164,13 @@ void mmdrop(mm_struct* mm) {
 }
 
 vm_area_struct* find_vma_containing(mm_struct* mm, unsigned long addr) {
+  if (vm_area_struct* v = vmacache_find(mm, addr)) return v;
   auto it = mm->mmap.upper_bound(addr);
   if (it == mm->mmap.begin()) return nullptr;
   --it;
-  return addr < it->second->vm_end ? it->second.get() : nullptr;
+  if (addr >= it->second->vm_end) return nullptr;
+  vmacache_update(mm, addr, it->second.get());
+  return it->second.get();
 }
 
 unsigned long vm_mmap(mm_struct* mm, unsigned long addr, unsigned long len, unsigned long prot,
@@ -278,6 +283,7 @@ unsigned long vm_mremap(mm_struct* mm, unsigned long old_addr, unsigned long old
     dest = get_unmapped_area(mm, new_len, PAGE_SIZE);
     if (!dest) return err_value(-ENOMEM);
   }
+  vmacache_invalidate(mm);  // out of the map while vm_ops->mremap runs
   auto node = mm->mmap.extract(old_addr);
   std::unique_ptr<vm_area_struct> moved = std::move(node.mapped());
   const unsigned long saved_end = moved->vm_end;

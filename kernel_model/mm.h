@@ -18,7 +18,9 @@
 // thread must kthread_use_mm() first) and return the number of bytes NOT
 // copied: they copy up to the first byte that is unmapped or lacks the
 // permission, byte-exactly, like Linux's fixup path. Each call finds its
-// mapping once (one map lookup, then walks adjacent mappings).
+// mapping once (one map lookup, then walks adjacent mappings); a lookup
+// first tries the mm's last few finds (vmacache.h), so a syscall's
+// handful of buffers costs no tree walk.
 #ifndef AIOSIM_KERNEL_MODEL_MM_H_
 #define AIOSIM_KERNEL_MODEL_MM_H_
 
@@ -31,6 +33,7 @@
 
 #include "kernel_model/kernel.h"
 #include "kernel_model/types.h"
+#include "kernel_model/vmacache.h"
 
 static_assert(PROT_READ == 1 && PROT_WRITE == 2 && PROT_EXEC == 4 && PROT_NONE == 0, "PROT_*");
 static_assert(MAP_SHARED == 1 && MAP_PRIVATE == 2 && MAP_FIXED == 0x10 && MAP_ANONYMOUS == 0x20 &&
@@ -95,6 +98,9 @@ struct vm_area_struct {
 
 struct mm_struct {
   std::map<unsigned long, std::unique_ptr<vm_area_struct>> mmap;  // by vm_start
+  // Recent lookups. REQUIRES of code that takes a mapping out of `mmap`
+  // (erase, extract, clear): vmacache_invalidate(this) (see vmacache.h).
+  struct vmacache vmacache;
   unsigned long mmap_base = MMAP_BASE;
   unsigned long free_area = MMAP_BASE;  // next address the bump allocator hands out
   int mm_users = 1;  // address-space users (threads, mmget)
@@ -105,6 +111,20 @@ struct mm_struct {
   bool dead = false;  // __mmput ran: every mapping is gone
   unsigned long total_vm_bytes = 0;
 };
+
+// mm/vmacache.c: forget every cached mapping; the cached mapping containing
+// addr, or nullptr; remember the mapping a lookup of addr found.
+inline void vmacache_invalidate(mm_struct* mm) { mm->vmacache = {}; }
+inline unsigned VMACACHE_HASH(unsigned long addr) {
+  return (addr >> PAGE_SHIFT) & (vmacache::VMACACHE_SIZE - 1);
+}
+inline vm_area_struct* vmacache_find(mm_struct* mm, unsigned long addr) {
+  vm_area_struct* v = mm->vmacache.vmas[VMACACHE_HASH(addr)];
+  return v && addr - v->vm_start < v->vm_end - v->vm_start ? v : nullptr;
+}
+inline void vmacache_update(mm_struct* mm, unsigned long addr, vm_area_struct* vma) {
+  mm->vmacache.vmas[VMACACHE_HASH(addr)] = vma;
+}
 
 // Allocates an empty mm (Kernel-owned).
 mm_struct* mm_alloc();

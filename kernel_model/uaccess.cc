@@ -19,9 +19,17 @@ unsigned long walk_user(mm_struct* mm, user_ptr addr, unsigned long n, unsigned 
                         Fn&& fn) {
   if (!mm || n == 0) return 0;
   if (!access_ok(addr, n)) return 0;
+  // The common case: the whole range inside a recently found mapping.
+  vm_area_struct* c = vmacache_find(mm, addr);
+  if (c && n <= c->vm_end - addr) {
+    if ((c->vm_flags & need_flags) != need_flags) return 0;
+    fn(c->data_at(addr), 0, n);
+    return n;
+  }
   auto it = mm->mmap.upper_bound(addr);
   if (it == mm->mmap.begin()) return 0;
   --it;
+  if (!c && addr < it->second->vm_end) vmacache_update(mm, addr, it->second.get());
   unsigned long done = 0;
   unsigned long a = addr;
   while (done < n) {

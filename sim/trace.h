@@ -20,6 +20,7 @@
 #ifndef AIOSIM_SIM_TRACE_H_
 #define AIOSIM_SIM_TRACE_H_
 
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
@@ -51,6 +52,33 @@ struct TraceKind {
   uint64_t name_hash = 0;
 };
 
+// A record's text with its hash. A string literal converts implicitly and
+// is hashed at compile time (consteval), so constant texts on hot paths
+// (who took a reference) cost no hashing per record; any other text converts
+// from a string_view or string and is hashed when converted. The hash is
+// HashName(text), the same value Emit always folded in: trace hashes do not
+// depend on how the text was passed.
+class TraceText {
+ public:
+  constexpr TraceText() = default;
+  template <size_t N>
+  consteval TraceText(const char (&s)[N])  // NOLINT: implicit on purpose
+      : text_(s, std::char_traits<char>::length(s)), hash_(HashName(text_)) {}
+  template <typename P>  // a char pointer that is not a literal: hashed here
+    requires std::same_as<P, const char*> || std::same_as<P, char*>
+  constexpr TraceText(P s) : TraceText(std::string_view(s)) {}  // NOLINT
+  constexpr TraceText(std::string_view s) : text_(s), hash_(HashName(s)) {}  // NOLINT
+  TraceText(const std::string& s) : TraceText(std::string_view(s)) {}    // NOLINT
+
+  std::string_view text() const { return text_; }
+  uint64_t hash() const { return hash_; }
+  bool empty() const { return text_.empty(); }
+
+ private:
+  std::string_view text_;
+  uint64_t hash_ = 0;
+};
+
 class Trace;
 
 class TraceSink {
@@ -76,7 +104,7 @@ class Trace {
   std::string_view TaskName(uint32_t task) const;
 
   // REQUIRES: values.size() <= TraceRecord::kMaxValues (else a Violation).
-  void Emit(uint32_t kind, std::initializer_list<int64_t> values, std::string_view text = {});
+  void Emit(uint32_t kind, std::initializer_list<int64_t> values, const TraceText& text = {});
 
   uint64_t hash() const { return hash_; }
   uint64_t count() const { return count_; }
@@ -137,7 +165,7 @@ inline constexpr uint64_t kChain = 0x9fb21c651e98df25ull;
 // the running hash becomes Mum(hash ^ digest, kChain). Inline so that a call
 // with a constant number of values unrolls (two multiplies for the digest of
 // a one-value record).
-inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, std::string_view text) {
+inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, const TraceText& text) {
   using trace_internal::kSecret;
   using trace_internal::Mum;
   const size_t n = values.size();
@@ -148,12 +176,15 @@ inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, st
   w[2] = (static_cast<uint64_t>(task_) << 8) | n;
   size_t m = 3;
   for (int64_t v : values) w[m++] = static_cast<uint64_t>(v);
-  if (!text.empty()) w[m++] = HashName(text);
+  if (!text.empty()) w[m++] = text.hash();
   uint64_t digest = 0;
+  // Unrolled even at -O2: with the values' count known at the call site the
+  // loop becomes straight-line multiplies.
+#pragma GCC unroll 5
   for (size_t i = 0; i < m; i += 2) digest ^= Mum(w[i] ^ kSecret[i], w[i + 1] ^ kSecret[i + 1]);
   hash_ = Mum(hash_ ^ digest, trace_internal::kChain);
   const uint64_t seq = count_++;
-  if (recording_) [[unlikely]] Record(seq, kind, values, text);
+  if (recording_) [[unlikely]] Record(seq, kind, values, text.text());
 }
 
 // Writes one JSON object per line.

@@ -263,3 +263,41 @@ TEST_CASE("mm: mmput hooks run before the mappings go", "[kernel][mm]") {
   w.Run();
   CHECK(seen == "ring");
 }
+
+// The lookup cache (mm->vmacache) must never outlive its mapping's
+// place in the map: each access below follows a hit on the same mapping.
+TEST_CASE("mm: a warm lookup cache still sees munmap, mprotect and mremap", "[kernel][mm]") {
+  World w;
+  unsigned long after_munmap = 0, after_mprotect = 0, old_after_mremap = 0, new_after_mremap = 1;
+  unsigned long warm = 1;
+  long moved = 0;
+  user_ptr a_addr = 0;
+  create_process("p", [&] {
+    char c = 'x';
+    user_ptr a = kernel_test::ualloc(PAGE_SIZE);
+    a_addr = a;
+    warm = copy_to_user(a, &c, 1);  // a is now the cached mapping
+    sys_munmap(a, PAGE_SIZE);
+    after_munmap = copy_to_user(a, &c, 1);
+
+    user_ptr b = kernel_test::ualloc(PAGE_SIZE);
+    copy_to_user(b, &c, 1);
+    sys_mprotect(b, PAGE_SIZE, PROT_READ);
+    after_mprotect = copy_to_user(b, &c, 1);
+
+    user_ptr d = kernel_test::ualloc(PAGE_SIZE);
+    copy_to_user(d, &c, 1);
+    // Moved onto a's old address: both ends of the move were cached once.
+    moved = sys_mremap(d, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, a);
+    old_after_mremap = copy_from_user(&c, d, 1);
+    new_after_mremap = copy_from_user(&c, static_cast<user_ptr>(moved), 1);
+    return 0;
+  });
+  w.Run();
+  CHECK(warm == 0);
+  CHECK(after_munmap == 1);
+  CHECK(after_mprotect == 1);
+  CHECK(moved == static_cast<long>(a_addr));
+  CHECK(old_after_mremap == 1);
+  CHECK(new_after_mremap == 0);
+}
