@@ -105,8 +105,6 @@ FiberId Scheduler::Spawn(std::string name, std::function<void()> body, SpawnOpti
   return f->id;
 }
 
-FiberId Scheduler::CurrentFiber() const { return current_ ? current_->id : 0; }
-
 std::string_view Scheduler::FiberName(FiberId id) const {
   FiberRec* f = Rec(id);
   return f ? std::string_view(f->name) : std::string_view("irq");

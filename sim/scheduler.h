@@ -125,7 +125,7 @@ class Scheduler {
   FiberId Spawn(std::string name, std::function<void()> body) {
     return Spawn(std::move(name), std::move(body), SpawnOptions{});
   }
-  FiberId CurrentFiber() const;  // 0 outside fibers
+  FiberId CurrentFiber() const;  // 0 outside fibers (inline, below: the model asks often)
   std::string_view FiberName(FiberId id) const;
   bool FiberFinished(FiberId id) const;
   bool FiberBlocked(FiberId id) const;
@@ -242,6 +242,8 @@ class Scheduler {
   // Engine trace kinds.
   uint32_t k_spawn_, k_exit_, k_run_, k_block_, k_wake_, k_timeout_, k_choose_, k_event_;
 };
+
+inline FiberId Scheduler::CurrentFiber() const { return current_ != nullptr ? current_->id : 0; }
 
 inline bool Scheduler::Block(std::string_view what, SimTime deadline) {
   FiberRec* f = current_;
