@@ -50,6 +50,7 @@ EventQueue::~EventQueue() {
     for (Bucket& b : level) std::free(b.v);
   }
   std::free(early_.v);
+  std::free(refile_.v);
 }
 
 void EventQueue::Bucket::Grow() {
@@ -89,8 +90,8 @@ EventId EventQueue::ScheduleRawSlow(SimTime when, RawCallback fn, void* arg) {
   return Push(when, slot);
 }
 
-// An event earlier than the wheel's base: NextTime() spread a bucket ahead of
-// Now(), then a callback or fiber scheduled something sooner. early_ is kept
+// An event earlier than the wheel's base: PeekSimultaneous() spread a bucket
+// ahead of Now(), then a callback or fiber scheduled something sooner. early_ is kept
 // in (time, seq) order; the newcomer has the highest seq, so it goes after
 // every entry at its time.
 void EventQueue::PutEarly(const Entry& e) {
@@ -109,7 +110,7 @@ bool EventQueue::Cancel(EventId id) {
   if (s.link != kLive || s.generation != id.generation) return false;
   // Tombstone: the entry stays filed until it is reached or swept.
   s.link = kCancelled;
-  front_ = nullptr;
+  Forget();
   if (s.raw == nullptr) callbacks_[id.slot] = nullptr;
   --live_;
   ++tombstones_;
@@ -161,8 +162,68 @@ void EventQueue::Spread(int level, int b) {
 EventQueue::Bucket* EventQueue::FrontSlow() {
   Bucket* b = FindFront();
   front_ = b;
-  front_time_ = b != nullptr ? static_cast<uint64_t>(b->front().time) : 0;
+  front_time_ = b != nullptr ? static_cast<uint64_t>(b->front().time) : static_cast<uint64_t>(kNever);
+  known_ = true;
   return b;
+}
+
+// FindFront without Spread: a bucket that would need spreading is scanned
+// for its earliest live time instead (and its tombstones dropped), so the
+// wheel's base never moves past Now() on a peek.
+void EventQueue::Peek() {
+  Bucket* found = nullptr;
+  uint64_t earliest = static_cast<uint64_t>(kNever);
+  for (;;) {
+    if (!early_.empty()) {
+      if (IsLive(early_.front())) {
+        found = &early_;
+        break;
+      }
+      FreeSlot(SlotOf(early_.front().key));
+      --tombstones_;
+      early_.pop_front();
+      continue;
+    }
+    if (levels_ == 0) break;
+    const int level = __builtin_ctz(levels_);
+    const int b = LowestBucket(level);
+    Bucket* bucket = &wheel_[level][b];
+    if (level == 0 || bucket->size - bucket->head == 1) {
+      if (Alive(bucket->front())) {
+        found = bucket;
+        break;
+      }
+      FreeSlot(SlotOf(bucket->front().key));
+      --tombstones_;
+      if (bucket->pop_front()) MarkEmpty(level, b);
+      continue;
+    }
+    uint64_t least = UINT64_MAX;
+    uint32_t w = bucket->head;
+    for (uint32_t r = bucket->head; r < bucket->size; ++r) {
+      const Entry& e = bucket->v[r];
+      if (Alive(e)) {
+        const uint64_t t = static_cast<uint64_t>(e.time);
+        least = t < least ? t : least;
+        bucket->v[w++] = e;
+      } else {
+        FreeSlot(SlotOf(e.key));
+        --tombstones_;
+      }
+    }
+    bucket->size = w;
+    if (bucket->empty()) {
+      bucket->head = bucket->size = 0;
+      MarkEmpty(level, b);
+      continue;
+    }
+    earliest = least;  // known, but reaching it needs a spread: no front_
+    break;
+  }
+  front_ = found;
+  if (found != nullptr) earliest = static_cast<uint64_t>(found->front().time);
+  front_time_ = earliest;
+  known_ = true;
 }
 
 EventQueue::Bucket* EventQueue::FindFront() {
@@ -192,17 +253,33 @@ EventQueue::Bucket* EventQueue::FindFront() {
 }
 
 void EventQueue::PopFront(Bucket* b) {
-  front_ = nullptr;
+  Forget();
   if (b == &early_) {
     early_.pop_front();
     return;
   }
-  // The front is the earliest filed entry: the base may move up to it.
+  // The front is the earliest filed entry: the base moves up to it.
   cur_ = static_cast<uint64_t>(b->front().time);
+  const auto index = static_cast<int>(b - &wheel_[0][0]);
+  const int level = index / kBuckets;
   if (b->pop_front()) {
-    const auto index = static_cast<int>(b - &wheel_[0][0]);
-    MarkEmpty(index / kBuckets, index % kBuckets);
+    MarkEmpty(level, index % kBuckets);
+  } else if (level > 0) {
+    // A lone entry popped from a higher level may have been joined by later
+    // ones (Front() remembered the bucket); they were filed around the old
+    // base and must be filed around the new one.
+    Refile(level, index % kBuckets);
   }
+}
+
+// Files wheel_[level][b]'s entries again around the current base. Every
+// level below `level` is empty, so they land in order in empty buckets (or
+// back in this one, which is emptied first).
+void EventQueue::Refile(int level, int b) {
+  MarkEmpty(level, b);
+  std::swap(wheel_[level][b], refile_);
+  for (uint32_t r = refile_.head; r < refile_.size; ++r) Put(refile_.v[r]);
+  refile_.head = refile_.size = 0;
 }
 
 // Drops every tombstone. Order is unaffected: survivors keep their buckets
@@ -273,7 +350,7 @@ bool EventQueue::PopSequence(uint64_t seq, Fired* out) {
     // Not the front, so the bucket stays non-empty.
     std::memmove(b->v + i, b->v + i + 1, (b->size - i - 1) * sizeof(Entry));
     --b->size;
-    front_ = nullptr;
+    Forget();
     if (b != &early_) cur_ = static_cast<uint64_t>(t);
   }
   TakeSlot(e, out);

@@ -83,9 +83,11 @@ class EventQueue {
   bool Empty() const { return live_ == 0; }
   size_t Size() const { return live_; }
   // Time of the earliest pending event; kNever when empty.
+  // Does not reorganise the queue (it may drop tombstones): events
+  // scheduled after a peek, however soon, are filed as usual.
   SimTime NextTime() {
-    const Bucket* b = Front();
-    return b != nullptr ? b->front().time : kNever;
+    if (!known_) Peek();
+    return static_cast<SimTime>(front_time_);
   }
   SimTime Now() const { return now_; }
   uint64_t Scheduled() const { return next_seq_; }
@@ -194,7 +196,7 @@ class EventQueue {
     const uint64_t x = t ^ cur_;
     // An entry at or before the front's time may change the answer (a lone
     // entry's bucket that gains a second entry must be spread).
-    if (t <= front_time_) front_ = nullptr;
+    if (t <= front_time_) Forget();
     if (t < cur_) [[unlikely]] {
       PutEarly(e);
       return;
@@ -218,8 +220,15 @@ class EventQueue {
   // Remembered until something could change the answer (front_).
   Bucket* Front() { return front_ != nullptr ? front_ : FrontSlow(); }
   Bucket* FrontSlow();
+  // Works out the earliest live time without spreading (NextTime()).
+  void Peek();
+  void Forget() {
+    front_ = nullptr;
+    known_ = false;
+  }
   Bucket* FindFront();
   void Spread(int level, int b);
+  void Refile(int level, int b);
   // Removes b's front (b as returned by Front()).
   void PopFront(Bucket* b);
   void Sweep();
@@ -246,15 +255,21 @@ class EventQueue {
   uint32_t levels_ = 0;                      // bit j: level j non-empty
   // The wheel's base: every wheel entry's time is >= cur_, filed by its
   // highest bit differing from cur_. Raised to the earliest event's time by
-  // pops and spreads; may run ahead of now_ after NextTime() (see early_).
+  // pops and spreads; may run ahead of now_ after PeekSimultaneous() (see
+  // early_), never after NextTime().
   uint64_t cur_ = 0;
   // Front()'s last answer and its front's time; nullptr (and kNever) when
   // it must be worked out again: after a pop, a cancel, or an earlier Put.
+  // known_: front_time_ is the earliest live event's time (kNever when there
+  // is none); front_ is then its bucket if it is at the front of one
+  // (Front()'s answer), or nullptr if finding it needs a spread.
   Bucket* front_ = nullptr;
   uint64_t front_time_ = 0;
-  // Events earlier than cur_ (scheduled after NextTime() spread a bucket
+  bool known_ = false;
+  // Events earlier than cur_ (scheduled after a PeekSimultaneous() spread a bucket
   // ahead of Now()), in (time, seq) order. Rare and short.
   Bucket early_;
+  Bucket refile_;  // Refile()'s scratch storage
   std::vector<Slot, internal::BigAllocator<Slot>> slots_;
   std::vector<Callback> callbacks_;  // parallel to slots_
   uint32_t free_head_ = kLinkEnd;

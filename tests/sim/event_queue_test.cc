@@ -234,24 +234,41 @@ TEST_CASE("EventQueue: many cancelled far-future events do not pile up", "[sim][
 
 TEST_CASE("EventQueue: an event scheduled after a peek at a later one still fires first",
           "[sim][event_queue]") {
-  // NextTime() may reorganise the queue around the next event (1 ms away);
-  // events scheduled afterwards for sooner, at several distinct times and
-  // with ties, must come out before it and in (time, seq) order.
+  // PeekSimultaneous() reorganises the queue around the next event (1 ms
+  // away); events scheduled afterwards for sooner, at several distinct times
+  // and with ties, must come out before it and in (time, seq) order.
   EventQueue q;
   std::vector<int> fired;
   q.Schedule(sim::kMillisecond, [&] { fired.push_back(0); });
   q.Schedule(sim::kMillisecond + 5000, [&] { fired.push_back(1); });
-  REQUIRE(q.NextTime() == sim::kMillisecond);
+  std::vector<uint64_t> seqs;
+  q.PeekSimultaneous(&seqs);
+  REQUIRE(seqs == std::vector<uint64_t>{0});
   q.Schedule(SimTime{700}, [&] { fired.push_back(4); });
   q.Schedule(SimTime{300}, [&] { fired.push_back(2); });
   q.Schedule(SimTime{300}, [&] { fired.push_back(3); });
   q.Schedule(sim::kMillisecond, [&] { fired.push_back(5); });
   REQUIRE(q.NextTime() == 300);
-  std::vector<uint64_t> seqs;
   q.PeekSimultaneous(&seqs);
   CHECK(seqs == std::vector<uint64_t>{3, 4});
   q.RunUntilIdle();
   CHECK(fired == std::vector<int>{2, 3, 4, 0, 5, 1});
+}
+
+TEST_CASE("EventQueue: NextTime sees through cancelled events without reordering anything",
+          "[sim][event_queue]") {
+  EventQueue q;
+  std::vector<int> fired;
+  EventId a = q.Schedule(SimTime{1} << 20, [&] { fired.push_back(0); });
+  q.Schedule((SimTime{1} << 20) + 9, [&] { fired.push_back(2); });
+  EventId c = q.Schedule(SimTime{3}, [&] { fired.push_back(-1); });
+  q.Cancel(c);
+  q.Cancel(a);
+  CHECK(q.NextTime() == (SimTime{1} << 20) + 9);
+  q.Schedule(SimTime{5}, [&] { fired.push_back(1); });
+  CHECK(q.NextTime() == 5);
+  q.RunUntilIdle();
+  CHECK(fired == std::vector<int>{1, 2});
 }
 
 TEST_CASE("EventQueue: a tie with a peeked lone event keeps its place when later events follow",
@@ -268,6 +285,24 @@ TEST_CASE("EventQueue: a tie with a peeked lone event keeps its place when later
   REQUIRE(q.Pop(&f));
   f.Run();
   q.Schedule(t + 1, [&] { fired.push_back('C'); });
+  q.RunUntilIdle();
+  CHECK(fired == std::vector<char>{'A', 'B', 'C'});
+}
+
+TEST_CASE("EventQueue: a later event that joins a peeked lone event's bucket keeps its place",
+          "[sim][event_queue]") {
+  // A (alone, far ahead) is peeked; B, 5 ns after A, lands beside it; after A
+  // fires, C (95 ns after A) must not overtake B.
+  EventQueue q;
+  std::vector<char> fired;
+  const SimTime t = (SimTime{1} << 18) + 5;
+  q.Schedule(t, [&] { fired.push_back('A'); });
+  REQUIRE(q.NextTime() == t);
+  q.Schedule(t + 5, [&] { fired.push_back('B'); });
+  EventQueue::Fired f;
+  REQUIRE(q.Pop(&f));
+  f.Run();
+  q.Schedule(t + 95, [&] { fired.push_back('C'); });
   q.RunUntilIdle();
   CHECK(fired == std::vector<char>{'A', 'B', 'C'});
 }
@@ -301,10 +336,22 @@ TEST_CASE("EventQueue: 100k random operations agree with a (time, seq) multimap"
       // Peeking may spread the wheel ahead of Now(); what is scheduled
       // next must still come out in order.
       if (rng.Chance(1, 4)) REQUIRE(q.NextTime() == (ref.empty() ? sim::kNever : ref.begin()->first.first));
+      // PeekSimultaneous() spreads the wheel ahead of Now(): what comes
+      // after it, sooner, takes the early path.
+      if (rng.Chance(1, 8)) {
+        std::vector<uint64_t> seqs;
+        q.PeekSimultaneous(&seqs);
+        REQUIRE(seqs.empty() == ref.empty());
+      }
       const uint64_t r = rng.Uniform(100);
       if (r < 55) {
-        // Small deltas give many ties; some far ones keep the heap deep.
-        const SimTime when = q.Now() + (rng.Chance(1, 10) ? rng.Range(0, 1000000) : rng.Range(0, 8));
+        // Small deltas give many ties; far ones fill the wheel's high
+        // levels; log-spread ones land at every level, beside peeked ones.
+        const uint64_t shape = rng.Uniform(10);
+        const SimTime delta = shape == 0   ? rng.Range(0, 1000000)
+                              : shape < 4 ? rng.Range(0, (SimTime{1} << rng.Uniform(21)))
+                                          : rng.Range(0, 8);
+        const SimTime when = q.Now() + delta;
         const uint64_t seq = next_seq++;
         EventId id = rng.Chance(1, 2) ? q.Schedule(when, [&fired, when, seq] { fired.emplace_back(when, seq); })
                                       : q.ScheduleRaw(when, [](void*) {}, nullptr);
