@@ -123,110 +123,77 @@ bool EventQueue::Cancel(EventId id) {
 // again, now at a lower level; tombstones are dropped on the way. Entries are
 // re-filed in the bucket's (sequence) order into buckets that are empty, so
 // those stay in sequence order.
-void EventQueue::Spread(int level, int b) {
-  Bucket& src = wheel_[level][b];
-  MarkEmpty(level, b);
+// Drops src's tombstones, keeping the order of the rest; returns the
+// earliest live time, or UINT64_MAX when none is left.
+uint64_t EventQueue::Compact(Bucket& src) {
   uint64_t earliest = UINT64_MAX;
-  uint32_t w = src.head;
-  if (tombstones_ == 0) {
+  if (tombstones_ == 0) {  // nothing to drop: the slots stay untouched
     for (uint32_t r = src.head; r < src.size; ++r) {
       const uint64_t t = static_cast<uint64_t>(src.v[r].time);
       earliest = t < earliest ? t : earliest;
     }
-    w = src.size;
-  } else {
-    for (uint32_t r = src.head; r < src.size; ++r) {
-      const Entry& e = src.v[r];
-      if (IsLive(e)) {
-        const uint64_t t = static_cast<uint64_t>(e.time);
-        earliest = t < earliest ? t : earliest;
-        src.v[w++] = e;
-      } else {
-        FreeSlot(SlotOf(e.key));
-        --tombstones_;
-      }
+    return earliest;
+  }
+  uint32_t w = src.head;
+  for (uint32_t r = src.head; r < src.size; ++r) {
+    const Entry& e = src.v[r];
+    if (IsLive(e)) {
+      const uint64_t t = static_cast<uint64_t>(e.time);
+      earliest = t < earliest ? t : earliest;
+      src.v[w++] = e;
+    } else {
+      FreeSlot(SlotOf(e.key));
+      --tombstones_;
     }
   }
+  src.size = w;
+  return earliest;
+}
+
+void EventQueue::Spread(int level, int b) {
+  Bucket& src = wheel_[level][b];
+  MarkEmpty(level, b);
+  const uint64_t earliest = Compact(src);
   if (earliest != UINT64_MAX) {
     cur_ = earliest;
     // Level 1 spreads into level 0, whose entries are popped next: start
     // fetching their slots (a cache miss each on a deep queue) now.
     if (level == 1) {
-      for (uint32_t r = src.head; r < w; ++r) __builtin_prefetch(&slots_[SlotOf(src.v[r].key)]);
+      for (uint32_t r = src.head; r < src.size; ++r) __builtin_prefetch(&slots_[SlotOf(src.v[r].key)]);
     }
-    for (uint32_t r = src.head; r < w; ++r) Put(src.v[r]);
+    for (uint32_t r = src.head; r < src.size; ++r) Put(src.v[r]);
   }
   src.head = src.size = 0;
 }
 
 EventQueue::Bucket* EventQueue::FrontSlow() {
-  Bucket* b = FindFront();
-  front_ = b;
-  front_time_ = b != nullptr ? static_cast<uint64_t>(b->front().time) : static_cast<uint64_t>(kNever);
-  known_ = true;
+  uint64_t earliest;
+  Bucket* b = Locate(/*spread=*/true, &earliest);
+  Remember(b, earliest);
   return b;
 }
 
-// FindFront without Spread: a bucket that would need spreading is scanned
-// for its earliest live time instead (and its tombstones dropped), so the
-// wheel's base never moves past Now() on a peek.
 void EventQueue::Peek() {
-  Bucket* found = nullptr;
-  uint64_t earliest = static_cast<uint64_t>(kNever);
-  for (;;) {
-    if (!early_.empty()) {
-      if (IsLive(early_.front())) {
-        found = &early_;
-        break;
-      }
-      FreeSlot(SlotOf(early_.front().key));
-      --tombstones_;
-      early_.pop_front();
-      continue;
-    }
-    if (levels_ == 0) break;
-    const int level = __builtin_ctz(levels_);
-    const int b = LowestBucket(level);
-    Bucket* bucket = &wheel_[level][b];
-    if (level == 0 || bucket->size - bucket->head == 1) {
-      if (Alive(bucket->front())) {
-        found = bucket;
-        break;
-      }
-      FreeSlot(SlotOf(bucket->front().key));
-      --tombstones_;
-      if (bucket->pop_front()) MarkEmpty(level, b);
-      continue;
-    }
-    uint64_t least = UINT64_MAX;
-    uint32_t w = bucket->head;
-    for (uint32_t r = bucket->head; r < bucket->size; ++r) {
-      const Entry& e = bucket->v[r];
-      if (Alive(e)) {
-        const uint64_t t = static_cast<uint64_t>(e.time);
-        least = t < least ? t : least;
-        bucket->v[w++] = e;
-      } else {
-        FreeSlot(SlotOf(e.key));
-        --tombstones_;
-      }
-    }
-    bucket->size = w;
-    if (bucket->empty()) {
-      bucket->head = bucket->size = 0;
-      MarkEmpty(level, b);
-      continue;
-    }
-    earliest = least;  // known, but reaching it needs a spread: no front_
-    break;
-  }
-  front_ = found;
-  if (found != nullptr) earliest = static_cast<uint64_t>(found->front().time);
-  front_time_ = earliest;
+  uint64_t earliest;
+  Bucket* b = Locate(/*spread=*/false, &earliest);
+  Remember(b, earliest);
+}
+
+void EventQueue::Remember(Bucket* b, uint64_t earliest) {
+  front_ = b;
+  front_time_ = b != nullptr ? static_cast<uint64_t>(b->front().time) : earliest;
   known_ = true;
 }
 
-EventQueue::Bucket* EventQueue::FindFront() {
+// Finds the earliest live event, dropping the tombstones met on the way.
+// Returns its bucket when it is at the front of one: early_, a level-0
+// bucket (one exact time each), or a lone entry lower than every other.
+// A lowest bucket with several entries is spread when `spread`; otherwise
+// (a peek, which must not move the base past Now()) it is only scanned, and
+// nullptr is returned with its earliest time in *earliest. With nothing
+// pending: nullptr and kNever.
+EventQueue::Bucket* EventQueue::Locate(bool spread, uint64_t* earliest) {
+  *earliest = static_cast<uint64_t>(kNever);
   for (;;) {
     if (!early_.empty()) {
       if (IsLive(early_.front())) return &early_;
@@ -239,8 +206,6 @@ EventQueue::Bucket* EventQueue::FindFront() {
     const int level = __builtin_ctz(levels_);
     const int b = LowestBucket(level);
     Bucket* bucket = &wheel_[level][b];
-    // Level 0 (one exact time per bucket), or a lone entry lower than every
-    // other: its front is the earliest event if it is live.
     if (level == 0 || bucket->size - bucket->head == 1) {
       if (Alive(bucket->front())) return bucket;
       FreeSlot(SlotOf(bucket->front().key));
@@ -248,7 +213,18 @@ EventQueue::Bucket* EventQueue::FindFront() {
       if (bucket->pop_front()) MarkEmpty(level, b);
       continue;
     }
-    Spread(level, b);
+    if (spread) {
+      Spread(level, b);
+      continue;
+    }
+    const uint64_t least = Compact(*bucket);
+    if (least == UINT64_MAX) {
+      bucket->head = bucket->size = 0;
+      MarkEmpty(level, b);
+      continue;
+    }
+    *earliest = least;
+    return nullptr;
   }
 }
 

@@ -226,7 +226,9 @@ class EventQueue {
     front_ = nullptr;
     known_ = false;
   }
-  Bucket* FindFront();
+  Bucket* Locate(bool spread, uint64_t* earliest);
+  void Remember(Bucket* b, uint64_t earliest);
+  uint64_t Compact(Bucket& src);
   void Spread(int level, int b);
   void Refile(int level, int b);
   // Removes b's front (b as returned by Front()).
