@@ -294,16 +294,37 @@ void PrintVerdict(const char* name, double ns, double target) {
 
 int main(int argc, char** argv) {
   bool quick = false;
-  std::string only;  // --only=loop: the scheduler loop cases alone (for profiling)
+  // --only=CASE runs one group alone, for profiling: loop (the bare and the
+  // scheduler loop with 1k fibers), bare, scheduler, queue (timer events,
+  // 1k pending, raw callbacks).
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
-    } else if (std::strcmp(argv[i], "--only=loop") == 0) {
-      only = "loop";
+    } else if (std::strncmp(argv[i], "--only=", 7) == 0 &&
+               (std::strcmp(argv[i] + 7, "loop") == 0 || std::strcmp(argv[i] + 7, "bare") == 0 ||
+                std::strcmp(argv[i] + 7, "scheduler") == 0 || std::strcmp(argv[i] + 7, "queue") == 0)) {
+      only = argv[i] + 7;
     } else {
-      std::fprintf(stderr, "sim_bench: unknown argument '%s' (--quick, --only=loop)\n", argv[i]);
+      std::fprintf(stderr, "sim_bench: unknown argument '%s' (--quick, --only=loop|bare|scheduler|queue)\n", argv[i]);
       return 2;
     }
+  }
+  if (only == "queue") {
+    const Sample q = Repeat(quick ? 1 : 5, [&] { return EventQueueRaw(1000, quick ? 2000000 : 20000000); });
+    PrintRow("timer events, 1k pending (raw callback)", q, "-");
+    return 0;
+  }
+  if (only == "bare") {
+    const Sample bare = Repeat(quick ? 1 : 5, [&] { return BareFiberLoop(1000, quick ? 1000000 : 10000000); });
+    PrintRow("bare loop: pop -> resume fiber -> push, 1k fibers", bare, "<= 40");
+    return 0;
+  }
+  if (only == "scheduler") {
+    uint64_t spe = 0;
+    const Sample sl = Repeat(quick ? 1 : 5, [&] { return SchedulerSleepLoop(1000, quick ? 1000000 : 10000000, &spe); });
+    PrintRow("scheduler loop, 1k fibers SleepFor, per timer event", sl, "<= 40");
+    return 0;
   }
   if (only == "loop") {
     const Sample bare = Repeat(quick ? 1 : 5, [&] { return BareFiberLoop(1000, quick ? 1000000 : 10000000); });
