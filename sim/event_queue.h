@@ -9,17 +9,20 @@
 //   far-future timeouts do not pile up. A cancelled or fired EventId is stale
 //   and cancelling it again is a harmless no-op (ids carry a generation).
 // - Schedule and Pop are O(1) amortized: the queue is a hierarchical timing
-//   wheel in radix form (a "radix heap" with 64-way levels). Level j holds
-//   the events whose time first differs from the wheel's base time `cur_` in
-//   bits [6j, 6j+6), in the bucket named by those bits; level 0 buckets hold
-//   one exact time each. Popping takes the front of the lowest level-0
-//   bucket; when level 0 is empty the lowest occupied bucket is spread into
-//   the levels below it around its earliest time. An event moves down at most
-//   once per level (in practice three moves for delays up to 1 ms), and
-//   every move is a sequential append, so a deep queue costs little more than
-//   a shallow one (docs/performance.md has the figures, with the 4-ary heap
-//   this replaced). Buckets stay in sequence order without sorting: appends come in
-//   sequence order, and a bucket is only spread into buckets that are empty.
+//   wheel in radix form (a "radix heap" with 64-way levels) in front of a
+//   short sorted run. Level j of the wheel holds the events whose time first
+//   differs from the wheel's base time `cur_` in bits [6j, 6j+6), in the
+//   bucket named by those bits; level 0 buckets hold one exact time each.
+//   Events are popped from the run. When it is empty, the lowest occupied
+//   bucket becomes the run if it is small (a level-0 bucket, or at most
+//   kRunMax entries, sorted by time on the way); a bigger one is spread into
+//   the levels below it around its earliest time. An event moves down at
+//   most once per level (for delays up to 1 ms: one move, then a short sort,
+//   at 1k pending), and every move is a sequential append, so a deep queue
+//   costs little more than a shallow one (docs/performance.md has the
+//   figures, with the 4-ary heap this replaced). Buckets stay in sequence
+//   order without sorting: appends come in sequence order, and a bucket is
+//   only spread into buckets that are empty.
 // - Limits: at most 2^24 pending events and 2^39 events scheduled per queue;
 //   exceeding either is a Violation, not silent wrap-around. Times are
 //   non-negative (the clock starts at 0 and never runs backwards).
@@ -86,8 +89,17 @@ class EventQueue {
   // Does not reorganise the queue (it may drop tombstones): events
   // scheduled after a peek, however soon, are filed as usual.
   SimTime NextTime() {
-    if (!known_) Peek();
-    return static_cast<SimTime>(front_time_);
+    if (!run_.empty() && Alive(run_.front())) return run_.front().time;
+    return PeekSlow();
+  }
+  // A hint for prefetching what the next event will touch: the argument of
+  // the earliest pending event if its raw callback is `fn`, else nullptr
+  // (also when the earliest event is not known without work: call
+  // NextTime() first). The event may be cancelled before it fires.
+  void* NextArgIf(RawCallback fn) const {
+    if (run_.empty()) return nullptr;
+    const Slot& s = slots_[SlotOf(run_.front().key)];
+    return s.raw == fn ? s.arg : nullptr;
   }
   SimTime Now() const { return now_; }
   uint64_t Scheduled() const { return next_seq_; }
@@ -190,49 +202,59 @@ class EventQueue {
   EventId Push(SimTime when, uint32_t slot);
   EventId ScheduleRawSlow(SimTime when, RawCallback fn, void* arg);
 
-  // Files an entry: into the wheel when e.time >= cur_, else into early_.
+  // A bucket this small (or a level-0 bucket) becomes the run when it is the
+  // lowest; a bigger one is spread. Sorting k entries costs ~k/4 shifts each
+  // and about one mispredicted branch; spreading costs a filing each and a
+  // visit per lower bucket later.
+  static constexpr uint32_t kRunMax = 16;
+
+  // Files an entry: into the run when it is earlier than sorted_below_, else
+  // into the wheel around cur_.
   void Put(const Entry& e) {
     const uint64_t t = static_cast<uint64_t>(e.time);
-    const uint64_t x = t ^ cur_;
-    // An entry at or before the front's time may change the answer (a lone
-    // entry's bucket that gains a second entry must be spread).
-    if (t <= front_time_) Forget();
-    if (t < cur_) [[unlikely]] {
-      PutEarly(e);
+    if (t < sorted_below_) [[unlikely]] {
+      PutRun(e);
       return;
     }
     // x | 1: an entry at cur_ itself (x == 0) files at level 0.
+    const uint64_t x = t ^ cur_;
     const unsigned level = static_cast<unsigned>(63 - __builtin_clzll(x | 1)) / kLevelBits;
     const unsigned b = static_cast<unsigned>(t >> (kLevelBits * level)) & (kBuckets - 1);
     wheel_[level][b].push_back(e);
     occupied_[level] |= 1ull << b;
     levels_ |= 1u << level;
   }
-  void PutEarly(const Entry& e);
+  void PutRun(const Entry& e);
   int LowestBucket(int level) const { return __builtin_ctzll(occupied_[level]); }
   void MarkEmpty(int level, int b) {
     occupied_[level] &= ~(1ull << b);
     if (occupied_[level] == 0) levels_ &= ~(1u << level);
   }
-  // The bucket whose front is the earliest live event (early_, a level-0
-  // bucket, or a bucket holding a single entry), after dropping tombstones
-  // and spreading buckets as needed; nullptr when nothing is pending.
-  // Remembered until something could change the answer (front_).
-  Bucket* Front() { return front_ != nullptr ? front_ : FrontSlow(); }
+  // The run, with a live entry at its front (the earliest pending event);
+  // nullptr when nothing is pending. Drops tombstones and refills the run
+  // from the wheel as needed.
+  Bucket* Front() { return !run_.empty() && Alive(run_.front()) ? &run_ : FrontSlow(); }
   Bucket* FrontSlow();
-  // Works out the earliest live time without spreading (NextTime()).
-  void Peek();
-  void Forget() {
-    front_ = nullptr;
-    known_ = false;
-  }
+  // NextTime() when the run's front is not a live entry.
+  SimTime PeekSlow();
+  // Refills the run; with `spread` false a big lowest bucket is scanned, not
+  // spread (a peek must not move the base past Now()): nullptr is returned
+  // and its earliest live time stored in *earliest.
   Bucket* Locate(bool spread, uint64_t* earliest);
-  void Remember(Bucket* b, uint64_t earliest);
+  void TakeRun(int level, int b);
   uint64_t Compact(Bucket& src);
   void Spread(int level, int b);
-  void Refile(int level, int b);
-  // Removes b's front (b as returned by Front()).
-  void PopFront(Bucket* b);
+  // Removes the run's front (a live entry).
+  void PopFront() {
+    const uint64_t t = static_cast<uint64_t>(run_.front().time);
+    if (run_.pop_front()) RunEmptied(t);
+  }
+  // The run is empty; `last` is the time of its last entry. The wheel's base
+  // may move up to it (see TakeRun()), and nothing is sorted any more.
+  void RunEmptied(uint64_t last) {
+    if (last > cur_ && last < sorted_below_) cur_ = last;
+    sorted_below_ = cur_;
+  }
   void Sweep();
   void TakeSlot(const Entry& e, Fired* out) {
     const uint32_t slot = SlotOf(e.key);
@@ -255,23 +277,19 @@ class EventQueue {
   Bucket wheel_[kLevels][kBuckets];
   uint64_t occupied_[kLevels] = {};  // bit b: wheel_[level][b] non-empty
   uint32_t levels_ = 0;                      // bit j: level j non-empty
-  // The wheel's base: every wheel entry's time is >= cur_, filed by its
-  // highest bit differing from cur_. Raised to the earliest event's time by
-  // pops and spreads; may run ahead of now_ after PeekSimultaneous() (see
-  // early_), never after NextTime().
+  // The wheel's base: every wheel entry's time is >= sorted_below_ >= cur_,
+  // filed by its highest bit differing from cur_. Raised by spreads and by
+  // runs taken from the wheel; it may run ahead of Now() (a peek or
+  // PeekSimultaneous() took a run), which sorted_below_ covers.
   uint64_t cur_ = 0;
-  // Front()'s last answer and its front's time; nullptr (and kNever) when
-  // it must be worked out again: after a pop, a cancel, or an earlier Put.
-  // known_: front_time_ is the earliest live event's time (kNever when there
-  // is none); front_ is then its bucket if it is at the front of one
-  // (Front()'s answer), or nullptr if finding it needs a spread.
-  Bucket* front_ = nullptr;
-  uint64_t front_time_ = 0;
-  bool known_ = false;
-  // Events earlier than cur_ (scheduled after a PeekSimultaneous() spread a bucket
-  // ahead of Now()), in (time, seq) order. Rare and short.
-  Bucket early_;
-  Bucket refile_;  // Refile()'s scratch storage
+  // The run: pending entries earlier than sorted_below_, in (time, seq)
+  // order; popped from the front. Taken from the lowest wheel bucket (which
+  // then bounds it: sorted_below_ is the end of that bucket's time range), or
+  // empty with sorted_below_ == cur_. Events scheduled below sorted_below_
+  // are inserted in order (rare: within one small bucket's range, or between
+  // Now() and a base that a peek moved ahead).
+  Bucket run_;
+  uint64_t sorted_below_ = 0;
   std::vector<Slot, internal::BigAllocator<Slot>> slots_;
   std::vector<Callback> callbacks_;  // parallel to slots_
   uint32_t free_head_ = kLinkEnd;
@@ -298,10 +316,9 @@ inline EventId EventQueue::ScheduleRaw(SimTime when, RawCallback fn, void* arg) 
 }
 
 inline bool EventQueue::Pop(Fired* out) {
-  Bucket* b = Front();
-  if (b == nullptr) return false;
-  const Entry e = b->front();
-  PopFront(b);
+  if (Front() == nullptr) return false;
+  const Entry e = run_.front();
+  PopFront();
   TakeSlot(e, out);
   return true;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <utility>
 #include <vector>
@@ -320,6 +321,71 @@ TEST_CASE("EventQueue: times far apart and near the top of the range keep their 
   std::sort(want.begin(), want.end());
   q.RunUntilIdle();
   CHECK(fired == want);
+}
+
+TEST_CASE("EventQueue: a small far bucket comes out sorted by time, ties in schedule order",
+          "[sim][event_queue]") {
+  // Twelve events inside one 4 us slice far ahead, scheduled out of time
+  // order and with ties: the slice is taken whole and sorted.
+  EventQueue q;
+  std::vector<int> fired;
+  const SimTime base = SimTime{1} << 20;
+  const SimTime offsets[] = {900, 17, 900, 3, 4000, 17, 0, 2048, 900, 3, 64, 4095};
+  std::vector<std::pair<SimTime, int>> want;
+  for (int i = 0; i < 12; ++i) {
+    q.Schedule(base + offsets[i], [&fired, i] { fired.push_back(i); });
+    want.emplace_back(offsets[i], i);
+  }
+  std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  q.RunUntilIdle();
+  std::vector<int> order;
+  for (const auto& w : want) order.push_back(w.second);
+  CHECK(fired == order);
+}
+
+TEST_CASE("EventQueue: events scheduled into the range being consumed keep (time, seq) order",
+          "[sim][event_queue]") {
+  // While a slice's events fire, each schedules another inside the same
+  // slice (between, before and equal to the ones left) and one just past it.
+  EventQueue q;
+  std::vector<SimTime> fired;
+  const SimTime base = SimTime{3} << 12;  // a 4096 ns slice: [base, base + 4096)
+  std::function<void()> cb = [&] {
+    fired.push_back(q.Now());
+    if (fired.size() < 40) {
+      const SimTime now = q.Now();
+      q.Schedule(now + static_cast<SimTime>(fired.size() % 3) * 7, cb);
+      if (fired.size() % 5 == 0) q.Schedule(base + 4096 + static_cast<SimTime>(fired.size()), cb);
+    }
+  };
+  for (SimTime off : {4000, 100, 2000, 100, 50}) q.Schedule(base + off, cb);
+  q.RunUntilIdle();
+  REQUIRE(fired.size() >= 40);
+  CHECK(std::is_sorted(fired.begin(), fired.end()));
+}
+
+TEST_CASE("EventQueue: cancelling inside a taken range, and all of it, leaves the rest in order",
+          "[sim][event_queue]") {
+  EventQueue q;
+  std::vector<int> fired;
+  const SimTime base = SimTime{5} << 18;
+  std::vector<EventId> ids;
+  for (int i = 0; i < 8; ++i) {
+    ids.push_back(q.Schedule(base + 8 - i, [&fired, i] { fired.push_back(i); }));
+  }
+  q.Schedule(base + (SimTime{1} << 12) + 1, [&fired] { fired.push_back(100); });
+  REQUIRE(q.NextTime() == base + 1);  // the slice of the first eight is taken here
+  CHECK(q.Cancel(ids[7]));           // its front
+  CHECK(q.Cancel(ids[3]));           // its middle
+  CHECK(q.NextTime() == base + 2);
+  EventQueue::Fired f;
+  REQUIRE(q.Pop(&f));
+  f.Run();
+  for (int i : {0, 1, 2, 4, 5}) CHECK(q.Cancel(ids[static_cast<size_t>(i)]));  // all the rest of it
+  CHECK(q.NextTime() == base + (SimTime{1} << 12) + 1);
+  q.Schedule(base + 3, [&fired] { fired.push_back(50); });  // back inside the emptied slice
+  q.RunUntilIdle();
+  CHECK(fired == std::vector<int>{6, 50, 100});
 }
 
 // A reference model: std::multimap keyed by (time, seq) plays the queue.
