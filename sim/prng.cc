@@ -4,10 +4,6 @@
 
 namespace sim {
 
-namespace {
-inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-}  // namespace
-
 uint64_t SplitMix64(uint64_t* state) {
   uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -25,29 +21,14 @@ Prng Prng::Fork(std::string_view purpose) const {
   return Prng(SplitMix64(&st));
 }
 
-uint64_t Prng::Next() {
-  const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = Rotl(s_[3], 45);
-  return result;
+void Prng::UniformOfZero() {
+  SIM_CHECK(false) << "Prng::Uniform(0): n must be > 0";
+  __builtin_unreachable();
 }
 
-uint64_t Prng::Uniform(uint64_t n) {
-  SIM_CHECK(n > 0) << "Prng::Uniform(0)";
-  unsigned __int128 m = static_cast<unsigned __int128>(Next()) * n;
-  uint64_t low = static_cast<uint64_t>(m);
-  if (low < n) {
-    const uint64_t threshold = (0 - n) % n;
-    while (low < threshold) {
-      m = static_cast<unsigned __int128>(Next()) * n;
-      low = static_cast<uint64_t>(m);
-    }
-  }
+uint64_t Prng::Reject(uint64_t n, unsigned __int128 m) {
+  const uint64_t threshold = (0 - n) % n;
+  while (static_cast<uint64_t>(m) < threshold) m = static_cast<unsigned __int128>(Next()) * n;
   return static_cast<uint64_t>(m >> 64);
 }
 

@@ -38,15 +38,38 @@ class Prng {
 
   uint64_t seed() const { return seed_; }
 
-  uint64_t Next();
+  // Next() and Uniform() are inline: models draw on hot paths (a sleep's
+  // delay, a device's latency), and the call cost more than the draw.
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
   // Uniform in [0, n); n must be > 0. Unbiased (Lemire's method with rejection).
-  uint64_t Uniform(uint64_t n);
+  uint64_t Uniform(uint64_t n) {
+    if (n == 0) [[unlikely]] UniformOfZero();
+    unsigned __int128 m = static_cast<unsigned __int128>(Next()) * n;
+    if (static_cast<uint64_t>(m) < n) [[unlikely]] return Reject(n, m);
+    return static_cast<uint64_t>(m >> 64);
+  }
   // Uniform in [lo, hi], inclusive; requires lo <= hi.
   int64_t Range(int64_t lo, int64_t hi);
   // True with probability num/den; requires den > 0 and num <= den.
   bool Chance(uint64_t num, uint64_t den);
 
  private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  [[noreturn]] static void UniformOfZero();
+  // Uniform()'s rare case: the low half of m fell below n, so the draw may
+  // be in the biased zone and is redrawn while it is.
+  uint64_t Reject(uint64_t n, unsigned __int128 m);
+
   uint64_t seed_;
   uint64_t s_[4];
 };
