@@ -242,6 +242,8 @@ class EventQueue {
   // and its earliest live time stored in *earliest.
   Bucket* Locate(bool spread, uint64_t* earliest);
   void TakeRun(int level, int b);
+  template <typename Key>
+  static void RankSort(Entry* in, uint32_t k, uint64_t start);
   uint64_t Compact(Bucket& src);
   void Spread(int level, int b);
   // Removes the run's front (a live entry).
