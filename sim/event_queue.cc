@@ -53,12 +53,13 @@ EventQueue::~EventQueue() {
   std::free(run_.v);
 }
 
-void EventQueue::Bucket::Grow() {
-  const uint32_t cap2 = cap == 0 ? 4 : 2 * cap;
-  void* p = std::realloc(v, size_t{cap2} * sizeof(Entry));
+void EventQueue::Bucket::Grow() { Reserve(cap == 0 ? 4 : 2 * cap); }
+
+void EventQueue::Bucket::Reserve(uint32_t n) {
+  void* p = std::realloc(v, size_t{n} * sizeof(Entry));
   if (p == nullptr) throw std::bad_alloc();
   v = static_cast<Entry*>(p);
-  cap = cap2;
+  cap = n;
 }
 
 EventId EventQueue::Push(SimTime when, uint32_t slot) {
@@ -166,60 +167,63 @@ void EventQueue::Spread(int level, int b) {
   src.head = src.size = 0;
 }
 
-// Sorts k <= kRunMax entries of one bucket (times in [start, start + 2^60),
-// in sequence order) by (time, seq): a rank sort on the keys
-// (time - start) << 4 | index, which are distinct and order as (time, seq)
-// does. Each entry's place is the number of keys below its own, counted over
-// a fixed kRunMax padded keys: no data-dependent branch (an insertion sort
-// mispredicts about once per entry on random times) and, with 32-bit keys, a
-// loop the compiler turns into a few SSE2 compares.
+// Writes k <= kRunMax entries of one bucket (times in [start, start +
+// 2^60), in sequence order) to out in (time, seq) order: a rank sort on the
+// keys (time - start) << 4 | index, which are distinct and order as (time,
+// seq) does. Each entry's place is the number of keys below its own, counted
+// over kRunMax keys padded with the maximum: no data-dependent branch (an
+// insertion sort mispredicts about once per entry on random times) and, with
+// 32-bit keys, a count the compiler makes four SSE2 compares.
 template <typename Key>
-void EventQueue::RankSort(Entry* in, uint32_t k, uint64_t start) {
+void EventQueue::RankSort(const Entry* in, uint32_t k, uint64_t start, Entry* out) {
   static_assert(kRunMax <= 16, "the index takes 4 bits of the key");
   Key keys[kRunMax];
-  for (uint32_t i = 0; i < kRunMax; ++i) {
-    keys[i] = i < k ? static_cast<Key>(((static_cast<uint64_t>(in[i].time) - start) << 4) | i)
-                    : std::numeric_limits<Key>::max();
+  for (uint32_t i = 0; i < k; ++i) {
+    keys[i] = static_cast<Key>(((static_cast<uint64_t>(in[i].time) - start) << 4) | i);
   }
-  Entry sorted[kRunMax];
+  for (uint32_t i = k; i < kRunMax; ++i) keys[i] = std::numeric_limits<Key>::max();
   for (uint32_t i = 0; i < k; ++i) {
     const Key key = keys[i];
     Key rank = 0;
     for (uint32_t j = 0; j < kRunMax; ++j) rank += keys[j] < key ? 1 : 0;
-    sorted[rank] = in[i];
+    out[rank] = in[i];
   }
-  std::memcpy(in, sorted, k * sizeof(Entry));
 }
 
 // Makes wheel_[level][b] (the lowest occupied bucket: every lower level and
 // the run are empty; a level-0 bucket or at most kRunMax entries, tombstones
-// dropped) the run. Its entries are in sequence order; a stable sort by time
-// puts them in (time, seq) order (a level-0 bucket holds one time and needs
-// none). Its storage is swapped, not copied. The run is then bounded by the
-// bucket's time range: sorted_below_ becomes the range's end, so that later
-// events inside it join the run and everything filed stays after it. The
-// base moves up to the run's first time: that is inside the bucket's range,
-// and moving the base within the range of the lowest occupied bucket changes
-// no other entry's level or bucket (they differ from the base above it), so
-// nothing is re-filed. RunEmptied() may move it on to the run's last time.
+// dropped) the run. A level-0 bucket holds one time in sequence order: its
+// storage is swapped in as it is. A higher one is rank-sorted into the run's
+// own storage (kept at kRunMax entries or more) and keeps its storage. The
+// run is then bounded by the bucket's time range: sorted_below_ becomes the
+// range's end, so that later events inside it join the run and everything
+// filed stays after it. The base moves up to the run's first time: that is
+// inside the bucket's range, and moving the base within the range of the
+// lowest occupied bucket changes no other entry's level or bucket (they
+// differ from the base above it), so nothing is re-filed. RunEmptied() may
+// move it on to the run's last time.
 void EventQueue::TakeRun(int level, int b) {
   Bucket& src = wheel_[level][b];
   MarkEmpty(level, b);
-  std::swap(src, run_);  // src gets the run's empty storage
-  Entry* v = run_.v;
   const uint64_t low_bits = (uint64_t{1} << (kLevelBits * level)) - 1;
-  const uint32_t k = run_.size - run_.head;
-  if (level > 0 && k > 1) {
-    Entry* in = v + run_.head;
+  const uint32_t k = src.size - src.head;
+  if (level == 0 || k == 1) {
+    std::swap(src, run_);  // src gets the run's empty storage
+  } else {
+    if (run_.cap < kRunMax) run_.Reserve(kRunMax);
+    const Entry* in = src.v + src.head;
     const uint64_t start = static_cast<uint64_t>(in[0].time) & ~low_bits;
     // A bucket of level <= 4 spans less than 2^24 ns: its keys fit 31 bits.
     if (level <= 4) {
-      RankSort<int32_t>(in, k, start);
+      RankSort<int32_t>(in, k, start, run_.v);
     } else {
-      RankSort<uint64_t>(in, k, start);
+      RankSort<uint64_t>(in, k, start, run_.v);
     }
+    run_.head = 0;
+    run_.size = k;
+    src.head = src.size = 0;
   }
-  const uint64_t first = static_cast<uint64_t>(v[run_.head].time);
+  const uint64_t first = static_cast<uint64_t>(run_.front().time);
   cur_ = first;
   sorted_below_ = (first | low_bits) + 1;
 }

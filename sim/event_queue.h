@@ -163,6 +163,7 @@ class EventQueue {
       return true;
     }
     void Grow();
+    void Reserve(uint32_t n);  // capacity n >= size
   };
   // The callback's slot. `link` is the next free slot while free, else one
   // of the two states below.
@@ -243,7 +244,7 @@ class EventQueue {
   Bucket* Locate(bool spread, uint64_t* earliest);
   void TakeRun(int level, int b);
   template <typename Key>
-  static void RankSort(Entry* in, uint32_t k, uint64_t start);
+  static void RankSort(const Entry* in, uint32_t k, uint64_t start, Entry* out);
   uint64_t Compact(Bucket& src);
   void Spread(int level, int b);
   // Removes the run's front (a live entry).
