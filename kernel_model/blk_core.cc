@@ -34,6 +34,7 @@ request_queue::~request_queue() {
   if (elevator) {
     while (request* rq = elevator->dispatch_request()) delete rq;
   }
+  for (request* rq : rq_cache) ::operator delete(rq);
 }
 
 sim::Status blk_alloc_disk(sim::Scheduler* sched, devices::BlockDevice* dev, const blk_queue_config& cfg,

@@ -159,6 +159,11 @@ struct request_queue {
   uint64_t next_elv_seq = 1;
   uint32_t in_flight = 0;   // requests handed to the device, not yet ended
   uint64_t allocated = 0;   // requests alive (queued, plugged or in flight)
+  // Storage of freed requests, for reuse (blk-mq preallocates a queue's
+  // requests, static_rqs, rather than allocating per I/O): each holds a
+  // destroyed request; blk_mq_get_request constructs a fresh one in it.
+  // Which storage a request gets decides nothing (tags are a counter).
+  std::vector<request*> rq_cache;
   bool running = false;     // blk_mq_run_hw_queue re-entry guard
   blk_queue_stats stats;
   struct {
