@@ -35,6 +35,7 @@ request_queue::~request_queue() {
     while (request* rq = elevator->dispatch_request()) delete rq;
   }
   for (request* rq : rq_cache) ::operator delete(rq);
+  for (bio* b : bio_cache) ::operator delete(b);
 }
 
 sim::Status blk_alloc_disk(sim::Scheduler* sched, devices::BlockDevice* dev, const blk_queue_config& cfg,

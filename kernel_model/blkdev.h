@@ -175,6 +175,10 @@ struct request_queue {
   // destroyed request; blk_mq_get_request constructs a fresh one in it.
   // Which storage a request gets decides nothing (tags are a counter).
   std::vector<request*> rq_cache;
+  // The same for the bios of this queue's device (block/bio.c keeps freed
+  // bios in a per-CPU bio_alloc_cache): a bio's last bio_put destroys it
+  // and keeps its storage here, bio_alloc constructs a fresh bio in it.
+  std::vector<bio*> bio_cache;
   bool running = false;     // blk_mq_run_hw_queue re-entry guard
   blk_queue_stats stats;
   struct {
