@@ -20,7 +20,8 @@
 // permission, byte-exactly, like Linux's fixup path. Each call finds its
 // mapping once (one map lookup, then walks adjacent mappings); a lookup
 // first tries the mm's last few finds (vmacache.h), so a syscall's
-// handful of buffers costs no tree walk.
+// handful of buffers costs no tree walk; a range wholly inside such a
+// mapping is copied inline, without a call.
 #ifndef AIOSIM_KERNEL_MODEL_MM_H_
 #define AIOSIM_KERNEL_MODEL_MM_H_
 
