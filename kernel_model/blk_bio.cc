@@ -1,6 +1,9 @@
 // The bio's life: allocation, segments, references, completion, chaining.
 // Models block/bio.c; see blk_types.h for the contract.
+#include <new>
+
 #include "kernel_model/blk_types.h"
+#include "kernel_model/blkdev.h"
 #include "kernel_model/errno.h"
 #include "sim/check.h"
 
@@ -56,7 +59,14 @@ const char* blk_op_str(req_op op) {
 
 bio* bio_alloc(block_device* bdev, uint16_t nr_vecs, blk_opf_t opf) {
   SIM_CHECK(nr_vecs <= BIO_MAX_VECS) << "bio_alloc of " << nr_vecs << " vecs (max " << BIO_MAX_VECS << ")";
-  bio* b = new bio();
+  request_queue* q = bdev != nullptr ? bdev_get_queue(bdev) : nullptr;
+  bio* b;
+  if (q != nullptr && !q->bio_cache.empty()) {
+    b = new (q->bio_cache.back()) bio();
+    q->bio_cache.pop_back();
+  } else {
+    b = new bio();
+  }
   b->bi_bdev = bdev;
   b->bi_opf = opf;
   b->bi_max_vecs = nr_vecs;
@@ -76,7 +86,14 @@ void bio_get(bio* b) {
 
 void bio_put(bio* b) {
   SIM_CHECK(b->bi_cnt > 0) << "bio_put below zero on bio " << b->bi_id;
-  if (--b->bi_cnt == 0) delete b;
+  if (--b->bi_cnt != 0) return;
+  request_queue* q = b->bi_bdev != nullptr ? bdev_get_queue(b->bi_bdev) : nullptr;
+  if (q == nullptr) {
+    delete b;
+    return;
+  }
+  b->~bio();
+  q->bio_cache.push_back(b);
 }
 
 static uint32_t bio_add_segment(bio* b, page* pg, uint8_t* addr, uint32_t len, uint32_t offset) {

@@ -34,6 +34,8 @@ request_queue::~request_queue() {
   if (elevator) {
     while (request* rq = elevator->dispatch_request()) delete rq;
   }
+  for (request* rq : rq_cache) ::operator delete(rq);
+  for (bio* b : bio_cache) ::operator delete(b);
 }
 
 sim::Status blk_alloc_disk(sim::Scheduler* sched, devices::BlockDevice* dev, const blk_queue_config& cfg,

@@ -2,13 +2,17 @@
 // with one priority level and no zoned-device handling: per direction a sort
 // list by sector, a FIFO with expiry times and an end-sector hash for back
 // merges; batches of fifo_batch requests; reads preferred until writes have
-// been starved writes_starved times.
+// been starved writes_starved times. As in Linux, the FIFO and the hash link
+// the requests themselves (rq->queuelist, rq->hash: filing allocates
+// nothing); the sort list is an ordered map by (sector, tag).
 #include <iterator>
 #include <map>
 #include <utility>
 #include <vector>
 
 #include "kernel_model/blk_elevator.h"
+#include "kernel_model/elv_rqhash.h"
+#include "kernel_model/list.h"
 #include "sim/check.h"
 
 namespace kernel {
@@ -17,11 +21,11 @@ namespace {
 
 enum dd_data_dir { DD_READ = 0, DD_WRITE = 1 };
 
-// Map nodes kept for reuse: the kernel links requests into its rbtrees and
-// lists through fields of the request itself, so filing one allocates
-// nothing; here a request is filed in three maps and removed at dispatch,
-// and recycling the nodes spares the allocator that churn. The maps' order
-// and contents are exactly as with fresh nodes.
+// Map nodes kept for reuse: the kernel links requests into its rbtree
+// through a field of the request itself, so filing one allocates nothing;
+// here a request is filed in the sort map and removed at dispatch, and
+// recycling the nodes spares the allocator that churn. The map's order and
+// contents are exactly as with fresh nodes.
 template <typename Map>
 class node_cache {
  public:
@@ -61,12 +65,8 @@ class deadline_elevator final : public elevator_queue {
     dd_data_dir dir = op_is_write(b->bi_opf) ? DD_WRITE : DD_READ;
     per_dir& d = dirs_[dir];
     // Back merge: the most recent request ending at the bio's start.
-    auto hit = d.hash.lower_bound({b->bi_iter.bi_sector + 1, 0});
-    while (hit != d.hash.begin()) {
-      --hit;
-      if (hit->first.first != b->bi_iter.bi_sector) break;
-      request* rq = hit->second;
-      if (!blk_rq_merge_ok(rq, b)) continue;
+    if (request* rq = d.hash.for_each_at(b->bi_iter.bi_sector,
+                                         [b](request* r) { return blk_rq_merge_ok(r, b); })) {
       unhash(rq);
       bool merged = bio_attempt_back_merge(rq, b);
       rehash(rq);
@@ -133,14 +133,14 @@ class deadline_elevator final : public elevator_queue {
     if (rq != nullptr && batching_ < t_.fifo_batch) {
       dir = last_dir_;
     } else {
-      if (!dirs_[DD_READ].fifo.empty()) {
-        if (!dirs_[DD_WRITE].fifo.empty() && starved_++ >= t_.writes_starved) {
+      if (!list_empty(&dirs_[DD_READ].fifo)) {
+        if (!list_empty(&dirs_[DD_WRITE].fifo) && starved_++ >= t_.writes_starved) {
           starved_ = 0;
           dir = DD_WRITE;
         } else {
           dir = DD_READ;
         }
-      } else if (!dirs_[DD_WRITE].fifo.empty()) {
+      } else if (!list_empty(&dirs_[DD_WRITE].fifo)) {
         starved_ = 0;
         dir = DD_WRITE;
       } else {
@@ -148,7 +148,7 @@ class deadline_elevator final : public elevator_queue {
       }
       request* next = next_rq_[dir];
       if (check_fifo(dir) || next == nullptr) {
-        rq = dirs_[dir].fifo.begin()->second;
+        rq = fifo_first(dir);
       } else {
         rq = next;
       }
@@ -162,15 +162,18 @@ class deadline_elevator final : public elevator_queue {
     return rq;
   }
 
-  bool has_work() const override { return !dirs_[DD_READ].fifo.empty() || !dirs_[DD_WRITE].fifo.empty(); }
-  size_t nr_queued() const override { return dirs_[DD_READ].fifo.size() + dirs_[DD_WRITE].fifo.size(); }
+  bool has_work() const override {
+    return !list_empty(&dirs_[DD_READ].fifo) || !list_empty(&dirs_[DD_WRITE].fifo);
+  }
+  size_t nr_queued() const override { return dirs_[DD_READ].nr_fifo + dirs_[DD_WRITE].nr_fifo; }
 
  private:
   using key = std::pair<sector_t, uint64_t>;  // (sector, tag)
   struct per_dir {
-    std::map<key, request*> sort;                // by start sector
-    std::map<uint64_t, request*> fifo;           // by elv_seq (expiry order)
-    std::map<key, request*> hash;                // by end sector
+    std::map<key, request*> sort;  // by start sector
+    list_head fifo;                // rq->queuelist, by elv_seq (expiry order)
+    size_t nr_fifo = 0;
+    elv_rqhash<request> hash;      // rq->hash, by end sector
   };
 
   static dd_data_dir dir_of(const request* rq) { return op_is_write(rq->cmd_flags) ? DD_WRITE : DD_READ; }
@@ -182,28 +185,33 @@ class deadline_elevator final : public elevator_queue {
     return it == d.sort.end() ? nullptr : it->second;
   }
 
+  // The FIFO's head: the request with the lowest elv_seq.
+  // REQUIRES: the FIFO is not empty.
+  request* fifo_first(dd_data_dir dir) {
+    return list_first_entry(&dirs_[dir].fifo, rq_list_node, node)->rq;
+  }
   bool check_fifo(dd_data_dir dir) {
-    const per_dir& d = dirs_[dir];
-    if (d.fifo.empty()) return false;
-    return q_->sched->Now() >= d.fifo.begin()->second->fifo_time;
+    if (list_empty(&dirs_[dir].fifo)) return false;
+    return q_->sched->Now() >= fifo_first(dir)->fifo_time;
   }
-
   // The most recent queued request of this direction that ends at `end`.
-  request* find_hash(dd_data_dir dir, sector_t end) {
-    per_dir& d = dirs_[dir];
-    auto it = d.hash.lower_bound({end + 1, 0});
-    if (it == d.hash.begin()) return nullptr;
-    --it;
-    return it->first.first == end ? it->second : nullptr;
-  }
-
-  void unhash(request* rq) { key_nodes_.erase(dirs_[dir_of(rq)].hash, key{rq->elv_hash_end, rq->tag}); }
+  request* find_hash(dd_data_dir dir, sector_t end) { return dirs_[dir].hash.find(end); }
+  void unhash(request* rq) { dirs_[dir_of(rq)].hash.del(&rq->hash); }
   void rehash(request* rq) {
     rq->elv_hash_end = blk_rq_end_sector(rq);
-    key_nodes_.insert(dirs_[dir_of(rq)].hash, {rq->elv_hash_end, rq->tag}, rq);
+    dirs_[dir_of(rq)].hash.add(&rq->hash, rq, rq->elv_hash_end, rq->tag);
   }
-  void remove_fifo(request* rq) { seq_nodes_.erase(dirs_[dir_of(rq)].fifo, rq->elv_seq); }
-  void add_fifo(request* rq) { seq_nodes_.insert(dirs_[dir_of(rq)].fifo, rq->elv_seq, rq); }
+  void remove_fifo(request* rq) {
+    list_del_init(&rq->queuelist.node);
+    --dirs_[dir_of(rq)].nr_fifo;
+  }
+  // At the tail: REQUIRES rq->elv_seq above every queued one's (a fresh
+  // sequence number).
+  void add_fifo(request* rq) {
+    rq->queuelist.rq = rq;
+    list_add_tail(&rq->queuelist.node, &dirs_[dir_of(rq)].fifo);
+    ++dirs_[dir_of(rq)].nr_fifo;
+  }
 
   // deadline_remove_request.
   void remove_request(request* rq) {
@@ -211,8 +219,8 @@ class deadline_elevator final : public elevator_queue {
     if (next_rq_[dir] == rq) next_rq_[dir] = latter(rq);
     per_dir& d = dirs_[dir];
     key_nodes_.erase(d.sort, key{rq->elv_sort_pos, rq->tag});
-    seq_nodes_.erase(d.fifo, rq->elv_seq);
-    key_nodes_.erase(d.hash, key{rq->elv_hash_end, rq->tag});
+    remove_fifo(rq);
+    unhash(rq);
     rq->elv_queued = false;
   }
 
@@ -224,12 +232,15 @@ class deadline_elevator final : public elevator_queue {
     unhash(rq);
     bool merged = attempt_merge(q_, rq, next);
     if (merged) {
-      remove_request(next);
       if (rq->fifo_time < rq_fifo) {
-        remove_fifo(rq);
+        // rq takes next's FIFO position and sequence number (Linux:
+        // list_move(&req->queuelist, &next->queuelist)): the FIFO stays
+        // in elv_seq order.
+        list_del_init(&rq->queuelist.node);
+        list_add(&rq->queuelist.node, &next->queuelist.node);
         rq->elv_seq = next_seq;
-        add_fifo(rq);
       }
+      remove_request(next);
       blk_mq_free_request(next);
     }
     rehash(rq);
@@ -239,8 +250,7 @@ class deadline_elevator final : public elevator_queue {
   request_queue* q_;
   deadline_tunables t_;
   per_dir dirs_[2];
-  node_cache<std::map<key, request*>> key_nodes_;  // sort and hash nodes
-  node_cache<std::map<uint64_t, request*>> seq_nodes_;  // fifo nodes
+  node_cache<std::map<key, request*>> key_nodes_;  // sort nodes
   request* next_rq_[2] = {nullptr, nullptr};
   dd_data_dir last_dir_ = DD_READ;
   uint32_t batching_ = 0;

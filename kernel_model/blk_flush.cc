@@ -32,7 +32,7 @@ void blk_insert_flush(request* rq) {
     rq->cmd_flags = REQ_OP_FLUSH | (rq->cmd_flags & ~(REQ_OP_MASK | REQ_PREFLUSH | REQ_FUA));
     q->dispatch_list.push_back(rq);
   } else if (rq->cmd_flags & REQ_PREFLUSH) {
-    request* flush_rq = new request();
+    request* flush_rq = blk_mq_get_request(q);
     flush_rq->q = q;
     flush_rq->cmd_flags = REQ_OP_FLUSH | REQ_SYNC;
     flush_rq->tag = q->next_tag++;

@@ -12,6 +12,9 @@ blk_plug* blk_current_plug();
 // blk-flush.c: queues a request carrying REQ_PREFLUSH/REQ_FUA or a bare
 // flush, preceded by a device flush where needed, on the dispatch list.
 void blk_insert_flush(request* rq);
+// A request in its default state, from the queue's cache of freed ones or
+// the heap; blk_mq_free_request gives it back.
+request* blk_mq_get_request(request_queue* q);
 // Ends every bio of the request with `status` (scattering read data first)
 // and frees it.
 void blk_mq_end_request(request* rq, blk_status_t status);

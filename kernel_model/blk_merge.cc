@@ -1,6 +1,9 @@
 // Merge rules and request lifetime; see blk_elevator.h. Models
 // block/blk-merge.c and the request allocation of block/blk-mq.c.
+#include <new>
+
 #include "kernel_model/blk_elevator.h"
+#include "kernel_model/blk_internal.h"
 #include "sim/check.h"
 
 namespace kernel {
@@ -83,8 +86,15 @@ bool attempt_merge(request_queue* q, request* rq, request* next) {
   return true;
 }
 
+request* blk_mq_get_request(request_queue* q) {
+  if (q->rq_cache.empty()) return new request();
+  request* rq = new (q->rq_cache.back()) request();
+  q->rq_cache.pop_back();
+  return rq;
+}
+
 request* blk_mq_alloc_request_from_bio(request_queue* q, bio* b) {
-  request* rq = new request();
+  request* rq = blk_mq_get_request(q);
   rq->q = q;
   rq->cmd_flags = b->bi_opf;
   rq->__sector = b->bi_iter.bi_sector;
@@ -107,7 +117,10 @@ void blk_mq_free_request(request* rq) {
   SIM_CHECK(q->allocated > 0) << "blk_mq_free_request: no request allocated on the queue (tag " << rq->tag << ")";
   SIM_CHECK(!rq->elv_queued) << "blk_mq_free_request of a request still in the scheduler (tag " << rq->tag << ")";
   --q->allocated;
-  delete rq;
+  // Kept for reuse up to the most requests ever alive at once, as blk-mq
+  // keeps a queue's preallocated requests.
+  rq->~request();
+  q->rq_cache.push_back(rq);
 }
 
 }  // namespace kernel

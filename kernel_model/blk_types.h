@@ -5,7 +5,9 @@
 // Contract:
 // - bio_alloc() returns a bio with one reference (bi_cnt == 1); bio_put()
 //   drops one and frees the bio at zero. A put below zero is a modelled-kernel
-//   bug (SIM_CHECK). submit_bio() does not take a reference: as in Linux the
+//   bug (SIM_CHECK). A freed bio's storage is kept for reuse by its device's
+//   queue (bio_alloc_cache), so the last bio_put of a bio with a bi_bdev
+//   REQUIRES that block device to be alive. submit_bio() does not take a reference: as in Linux the
 //   bi_end_io callback (or the submit_bio_wait caller) owns the final put.
 // - bio_endio() runs bi_end_io exactly once per bio (a second call is a
 //   SIM_CHECK). It runs in the context that completes the I/O: interrupt

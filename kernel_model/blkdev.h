@@ -60,6 +60,8 @@
 
 #include "devices/block_device.h"
 #include "kernel_model/blk_types.h"
+#include "kernel_model/elv_rqhash.h"
+#include "kernel_model/list.h"
 #include "sim/scheduler.h"
 #include "sim/status.h"
 #include "sim/time.h"
@@ -94,6 +96,13 @@ struct blk_queue_config {
 
 enum mq_rq_state : uint8_t { MQ_RQ_IDLE = 0, MQ_RQ_IN_FLIGHT = 1, MQ_RQ_COMPLETE = 2 };
 
+struct request;
+// A request's link in a scheduler list, with a back-pointer (request is not
+// standard-layout, so container_of cannot reach it).
+struct rq_list_node {
+  list_head node;
+  request* rq = nullptr;
+};
 struct request {
   request_queue* q = nullptr;
   mq_rq_state state = MQ_RQ_IDLE;
@@ -113,6 +122,8 @@ struct request {
   sector_t elv_sort_pos = 0;
   sector_t elv_hash_end = 0;
   bool elv_queued = false;
+  rq_list_node queuelist;         // the scheduler's FIFO
+  elv_rqhash_node<request> hash;  // the scheduler's back-merge hash
   // Internal requests (the flush sequence) complete through end_io instead.
   void (*end_io)(request* rq, blk_status_t status) = nullptr;
   void* end_io_data = nullptr;
@@ -159,6 +170,15 @@ struct request_queue {
   uint64_t next_elv_seq = 1;
   uint32_t in_flight = 0;   // requests handed to the device, not yet ended
   uint64_t allocated = 0;   // requests alive (queued, plugged or in flight)
+  // Storage of freed requests, for reuse (blk-mq preallocates a queue's
+  // requests, static_rqs, rather than allocating per I/O): each holds a
+  // destroyed request; blk_mq_get_request constructs a fresh one in it.
+  // Which storage a request gets decides nothing (tags are a counter).
+  std::vector<request*> rq_cache;
+  // The same for the bios of this queue's device (block/bio.c keeps freed
+  // bios in a per-CPU bio_alloc_cache): a bio's last bio_put destroys it
+  // and keeps its storage here, bio_alloc constructs a fresh bio in it.
+  std::vector<bio*> bio_cache;
   bool running = false;     // blk_mq_run_hw_queue re-entry guard
   blk_queue_stats stats;
   struct {

@@ -15,7 +15,7 @@
 namespace kernel {
 
 namespace kernel_internal {
-thread_local Kernel* current_kernel = nullptr;
+thread_local constinit Kernel* current_kernel = nullptr;
 }  // namespace kernel_internal
 
 Kernel::Kernel(sim::Scheduler& s, KernelOptions o) : sched(s), opts(o) {

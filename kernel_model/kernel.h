@@ -180,7 +180,9 @@ struct Kernel {
 };
 
 namespace kernel_internal {
-extern thread_local Kernel* current_kernel;  // kernel.cc keeps it
+// constinit: statically initialised, so reading it needs no TLS init-function
+// check (a test and branch on every Kernel::Current()).
+extern thread_local constinit Kernel* current_kernel;  // kernel.cc keeps it
 }  // namespace kernel_internal
 inline Kernel* Kernel::Current() { return kernel_internal::current_kernel; }
 

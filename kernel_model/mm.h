@@ -20,7 +20,8 @@
 // permission, byte-exactly, like Linux's fixup path. Each call finds its
 // mapping once (one map lookup, then walks adjacent mappings); a lookup
 // first tries the mm's last few finds (vmacache.h), so a syscall's
-// handful of buffers costs no tree walk.
+// handful of buffers costs no tree walk; a range wholly inside such a
+// mapping is copied inline, without a call.
 #ifndef AIOSIM_KERNEL_MODEL_MM_H_
 #define AIOSIM_KERNEL_MODEL_MM_H_
 
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "kernel_model/kernel.h"
+#include "kernel_model/sched.h"
 #include "kernel_model/types.h"
 #include "kernel_model/vmacache.h"
 
@@ -186,8 +188,12 @@ inline bool access_ok(user_ptr addr, unsigned long size) {
   return size <= TASK_SIZE_MAX && addr <= TASK_SIZE_MAX - size;
 }
 // Bytes NOT copied (0 on success). REQUIRES: task context with an mm.
-unsigned long copy_from_user(void* to, user_ptr from, unsigned long n);
-unsigned long copy_to_user(user_ptr to, const void* from, unsigned long n);
+// Inline: the common case (the whole range inside a mapping the vmacache
+// holds, with the permission) is a cache probe and a memcpy, which for
+// get_user/put_user's fixed sizes is a single move; everything else
+// (other mappings, faults, the missing-task check) is the out-of-line walk.
+inline unsigned long copy_from_user(void* to, user_ptr from, unsigned long n);
+inline unsigned long copy_to_user(user_ptr to, const void* from, unsigned long n);
 unsigned long clear_user(user_ptr to, unsigned long n);
 // The same against an explicit mm, ignoring current (used by kernel paths
 // that name the mm, and by the scenario layer to inspect memory).
@@ -196,6 +202,39 @@ unsigned long copy_to_mm(mm_struct* mm, user_ptr to, const void* from, unsigned 
 // Bytes accessed (gup_flags: FOLL_WRITE to write; FOLL_FORCE ignores
 // protections, as ptrace does).
 long access_remote_vm(mm_struct* mm, unsigned long addr, void* buf, long len, unsigned gup_flags);
+
+namespace uaccess_internal {
+// The whole walk (uaccess.cc): finds current's mm (a violation outside a
+// task) and copies mapping by mapping up to the first fault.
+unsigned long copy_from_user_walk(void* to, user_ptr from, unsigned long n);
+unsigned long copy_to_user_walk(user_ptr to, const void* from, unsigned long n);
+// The mapping of current's mm that the vmacache holds for addr, if it
+// covers all of [addr, addr + n) and allows need_flags; else nullptr (the
+// walk decides). Such a range is inside user space, so access_ok holds.
+inline vm_area_struct* uaccess_cached_vma(user_ptr addr, unsigned long n,
+                                          unsigned long need_flags) {
+  task_struct* t = current();
+  if (n == 0 || t == nullptr || t->mm == nullptr) [[unlikely]] return nullptr;
+  vm_area_struct* v = vmacache_find(t->mm, addr);
+  if (v == nullptr || n > v->vm_end - addr || (v->vm_flags & need_flags) != need_flags) return nullptr;
+  return v;
+}
+}  // namespace uaccess_internal
+
+inline unsigned long copy_from_user(void* to, user_ptr from, unsigned long n) {
+  if (vm_area_struct* v = uaccess_internal::uaccess_cached_vma(from, n, VM_READ)) [[likely]] {
+    std::memcpy(to, v->data_at(from), n);
+    return 0;
+  }
+  return uaccess_internal::copy_from_user_walk(to, from, n);
+}
+inline unsigned long copy_to_user(user_ptr to, const void* from, unsigned long n) {
+  if (vm_area_struct* v = uaccess_internal::uaccess_cached_vma(to, n, VM_WRITE)) [[likely]] {
+    std::memcpy(v->data_at(to), from, n);
+    return 0;
+  }
+  return uaccess_internal::copy_to_user_walk(to, from, n);
+}
 
 // get_user/put_user: 0 or -EFAULT.
 template <typename T>

@@ -2,6 +2,7 @@
 // kernel/kthread.c). Exit is in exit.cc.
 #include "kernel_model/sched.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "kernel_model/fdtable.h"
@@ -107,10 +108,10 @@ task_struct* new_process(Kernel* k, std::string comm, mm_struct* mm, files_struc
 
 }  // namespace
 
-task_struct* current_task_checked(const char* what) {
+void current_task_missing(const char* what) {
   task_struct* p = current();
   SIM_CHECK(p != nullptr) << what << " outside task context (in an event callback or a plain fiber)";
-  return p;
+  std::abort();  // not reached: called only without a task, so the check throws
 }
 
 void schedule() { schedule_until(current_task_checked("schedule()"), sim::kNever); }

@@ -139,7 +139,13 @@ extern void (*blk_schedule_flush_plug)(task_struct* tsk);
 
 // --- state changes and sleeping ---
 // REQUIRES: task context (a Violation otherwise, as for every sleeping call).
-task_struct* current_task_checked(const char* what);
+// Inline: every sleep and state change asks; the report is out of line.
+[[noreturn]] void current_task_missing(const char* what);
+inline task_struct* current_task_checked(const char* what) {
+  task_struct* p = current();
+  if (p == nullptr) [[unlikely]] current_task_missing(what);
+  return p;
+}
 inline void __set_current_state(long state) { current_task_checked("set_current_state")->__state = state; }
 inline void set_current_state(long state) { current_task_checked("set_current_state")->__state = state; }
 // Sleeps while current->__state != TASK_RUNNING (see the header comment).

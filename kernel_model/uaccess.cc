@@ -73,13 +73,17 @@ unsigned long copy_to_mm(mm_struct* mm, user_ptr to, const void* from, unsigned 
   return n - done;
 }
 
-unsigned long copy_from_user(void* to, user_ptr from, unsigned long n) {
+namespace uaccess_internal {
+
+unsigned long copy_from_user_walk(void* to, user_ptr from, unsigned long n) {
   return copy_from_mm(uaccess_mm(), to, from, n);
 }
 
-unsigned long copy_to_user(user_ptr to, const void* from, unsigned long n) {
+unsigned long copy_to_user_walk(user_ptr to, const void* from, unsigned long n) {
   return copy_to_mm(uaccess_mm(), to, from, n);
 }
+
+}  // namespace uaccess_internal
 
 unsigned long clear_user(user_ptr to, unsigned long n) {
   unsigned long done = walk_user(uaccess_mm(), to, n, VM_WRITE,

@@ -28,7 +28,7 @@ storage_state::~storage_state() {
   }
 }
 
-storage_state* storage() {
+storage_state* storage_create() {
   Kernel* k = Kernel::Current();
   SIM_CHECK(k != nullptr) << "storage used without a Kernel";
   if (!k->storage) k->storage = std::make_shared<storage_state>(k);

@@ -62,8 +62,14 @@ struct storage_state {
 };
 
 // The current Kernel's storage state, created on first use. REQUIRES a
-// current Kernel.
-storage_state* storage();
+// current Kernel. Inline once created: the direct-I/O path asks several
+// times per request.
+storage_state* storage_create();
+inline storage_state* storage() {
+  Kernel* k = Kernel::Current();
+  if (k != nullptr && k->storage) [[likely]] return k->storage.get();
+  return storage_create();
+}
 
 }  // namespace kernel
 
