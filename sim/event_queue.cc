@@ -94,6 +94,7 @@ EventId EventQueue::ScheduleRawSlow(SimTime when, RawCallback fn, void* arg) {
 // An event below sorted_below_ joins the run in (time, seq) order: it has
 // the highest seq, so it goes after every entry at its time.
 void EventQueue::PutRun(const Entry& e) {
+  if (static_cast<uint64_t>(e.time) == counted_time_) ++counted_;
   run_.push_back(e);
   uint32_t i = run_.size - 1;
   while (i > run_.head && run_.v[i - 1].time > e.time) {
@@ -109,6 +110,7 @@ bool EventQueue::Cancel(EventId id) {
   if (s.link != kLive || s.generation != id.generation) return false;
   // Tombstone: the entry stays filed until it is reached or swept.
   s.link = kCancelled;
+  counted_time_ = kNotCounted;
   if (s.raw == nullptr) callbacks_[id.slot] = nullptr;
   --live_;
   ++tombstones_;
@@ -309,6 +311,7 @@ void EventQueue::Sweep() {
     }
   }
   filter(run_);
+  counted_time_ = kNotCounted;
   if (run_.empty()) RunEmptied(0);
   tombstones_ = 0;
 }
@@ -334,8 +337,11 @@ size_t EventQueue::CountSimultaneous() {
   const Bucket* b = Front();
   if (b == nullptr) return 0;
   const SimTime t = b->front().time;
+  if (static_cast<uint64_t>(t) == counted_time_) return counted_;
   size_t n = 0;
   for (uint32_t i = b->head; i < b->size && b->v[i].time == t; ++i) n += Alive(b->v[i]) ? 1 : 0;
+  counted_time_ = static_cast<uint64_t>(t);
+  counted_ = n;
   return n;
 }
 
@@ -353,6 +359,7 @@ bool EventQueue::PopSequence(uint64_t seq, Fired* out) {
     // Not the front, so the run stays non-empty.
     std::memmove(b->v + i, b->v + i + 1, (b->size - i - 1) * sizeof(Entry));
     --b->size;
+    if (static_cast<uint64_t>(t) == counted_time_) --counted_;
   }
   TakeSlot(e, out);
   return true;

@@ -128,7 +128,9 @@ class EventQueue {
   // O(k) for k such events.
   void PeekSimultaneous(std::vector<uint64_t>* seqs);
   // How many pending events are at the earliest time: PeekSimultaneous's
-  // size, without gathering them (for the FIFO chooser). O(k).
+  // size, without gathering them (for the FIFO chooser). O(k) the first time
+  // for an instant, then O(1) while its events are popped one by one (k
+  // completions due together would otherwise cost O(k^2)).
   size_t CountSimultaneous();
   // Removes the pending event with this sequence number at the earliest time.
   bool PopSequence(uint64_t seq, Fired* out);
@@ -250,11 +252,13 @@ class EventQueue {
   // Removes the run's front (a live entry).
   void PopFront() {
     const uint64_t t = static_cast<uint64_t>(run_.front().time);
+    if (t == counted_time_) --counted_;
     if (run_.pop_front()) RunEmptied(t);
   }
   // The run is empty; `last` is the time of its last entry. The wheel's base
   // may move up to it (see TakeRun()), and nothing is sorted any more.
   void RunEmptied(uint64_t last) {
+    counted_time_ = kNotCounted;
     if (last > cur_ && last < sorted_below_) cur_ = last;
     sorted_below_ = cur_;
   }
@@ -293,6 +297,13 @@ class EventQueue {
   // Now() and a base that a peek moved ahead).
   Bucket run_;
   uint64_t sorted_below_ = 0;
+  // CountSimultaneous()'s last answer: counted_ live events at
+  // counted_time_, the run's front time, all of them in the run. Kept by
+  // pops and by events joining the run at that time; forgotten
+  // (kNotCounted) on a cancel, a sweep or when the run empties.
+  static constexpr uint64_t kNotCounted = UINT64_MAX;
+  uint64_t counted_time_ = kNotCounted;
+  size_t counted_ = 0;
   std::vector<Slot, internal::BigAllocator<Slot>> slots_;
   std::vector<Callback> callbacks_;  // parallel to slots_
   uint32_t free_head_ = kLinkEnd;

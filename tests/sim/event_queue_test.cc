@@ -388,6 +388,34 @@ TEST_CASE("EventQueue: cancelling inside a taken range, and all of it, leaves th
   CHECK(fired == std::vector<int>{6, 50, 100});
 }
 
+TEST_CASE("EventQueue: CountSimultaneous follows pops, joins and cancels at the same instant",
+          "[sim][event_queue]") {
+  EventQueue q;
+  std::vector<EventId> ids;
+  for (int i = 0; i < 32; ++i) ids.push_back(q.Schedule(SimTime{1000}, [] {}));
+  q.Schedule(SimTime{1001}, [] {});
+  CHECK(q.CountSimultaneous() == 32);
+  EventQueue::Fired f;
+  REQUIRE(q.Pop(&f));
+  CHECK(q.CountSimultaneous() == 31);
+  q.Schedule(SimTime{1000}, [] {});  // joins the instant being drained
+  CHECK(q.CountSimultaneous() == 32);
+  CHECK(q.Cancel(ids[5]));
+  CHECK(q.CountSimultaneous() == 31);
+  std::vector<uint64_t> seqs;
+  q.PeekSimultaneous(&seqs);
+  REQUIRE(seqs.size() == 31);
+  REQUIRE(q.PopSequence(seqs[7], &f));  // out of order
+  CHECK(q.CountSimultaneous() == 30);
+  for (int i = 0; i < 30; ++i) REQUIRE(q.Pop(&f));
+  CHECK(q.Now() == 1000);
+  q.Schedule(SimTime{1000}, [] {});  // the instant again, once drained
+  CHECK(q.CountSimultaneous() == 1);
+  REQUIRE(q.Pop(&f));
+  CHECK(q.CountSimultaneous() == 1);  // the event at 1001
+  CHECK(q.NextTime() == 1001);
+}
+
 // A reference model: std::multimap keyed by (time, seq) plays the queue.
 TEST_CASE("EventQueue: 100k random operations agree with a (time, seq) multimap", "[sim][event_queue]") {
   for (uint64_t seed : {1, 2, 3}) {
@@ -408,6 +436,13 @@ TEST_CASE("EventQueue: 100k random operations agree with a (time, seq) multimap"
         std::vector<uint64_t> seqs;
         q.PeekSimultaneous(&seqs);
         REQUIRE(seqs.empty() == ref.empty());
+      }
+      // The count of simultaneous events is remembered between calls: it
+      // must follow pops, joins and cancels.
+      if (rng.Chance(1, 3)) {
+        size_t n = 0;
+        for (auto it = ref.begin(); it != ref.end() && it->first.first == ref.begin()->first.first; ++it) ++n;
+        REQUIRE(q.CountSimultaneous() == n);
       }
       const uint64_t r = rng.Uniform(100);
       if (r < 55) {
