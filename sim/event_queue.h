@@ -145,8 +145,9 @@ class EventQueue {
     // unique, so it alone breaks ties.
     uint64_t key;
   };
-  // A FIFO of entries in sequence order: [head, size) of v. Its storage is
-  // kept when it empties (a bucket fills again within a few wheel turns).
+  // Entries [head, size) of v: in sequence order in a wheel bucket, in
+  // (time, seq) order in the run. Its storage is kept when it empties (a
+  // bucket fills again within a few wheel turns).
   struct Bucket {
     Entry* v = nullptr;
     uint32_t head = 0;
