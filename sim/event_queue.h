@@ -92,6 +92,13 @@ class EventQueue {
     if (!run_.empty() && Alive(run_.front())) return run_.front().time;
     return PeekSlow();
   }
+  // NextTime() for a caller about to Pop(): may reorganise the queue ahead
+  // of Now() (spread the bucket it finds, which NextTime() only scans), so
+  // the pop that follows finds its event ready.
+  SimTime FrontTime() {
+    const Bucket* b = Front();
+    return b != nullptr ? b->front().time : kNever;
+  }
   // A hint for prefetching what the next event will touch: the argument of
   // the earliest pending event if its raw callback is `fn`, else nullptr
   // (also when the earliest event is not known without work: call

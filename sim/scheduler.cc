@@ -258,7 +258,9 @@ size_t Scheduler::PickRunnable(bool event_now) {
 }
 
 bool Scheduler::FireEvent(FiberRec** resume) {
-  const SimTime next = queue_.NextTime();
+  // A FIFO chooser pops the front next: ready it now rather than scan for
+  // it twice. Other choosers peek the simultaneous events first.
+  const SimTime next = fifo_ ? queue_.FrontTime() : queue_.NextTime();
   if (next == kNever) return false;
   if (next > options_.time_limit) {
     StopWith(RunStatus::kTimeLimit, "time limit " + FormatTime(options_.time_limit));
