@@ -7,6 +7,9 @@
 // allocates nothing); the sort list is an rbtree ordered by (sector, tag),
 // where Linux orders by sector alone and puts equal sectors in insertion
 // order: the tag makes the order depend on the submissions alone.
+#include <cstddef>
+#include <type_traits>
+
 #include "kernel_model/blk_elevator.h"
 #include "kernel_model/elv_rqhash.h"
 #include "kernel_model/list.h"
@@ -145,6 +148,8 @@ class deadline_elevator final : public elevator_queue {
 
   // The sort list (elv_rb_add, elv_rb_del, elv_rb_find in block/elevator.c;
   // deadline_latter_request, deadline_former_request).
+  // rb_entry: the node is the first member of a standard-layout rq_rb_node.
+  static_assert(std::is_standard_layout_v<rq_rb_node> && offsetof(rq_rb_node, node) == 0);
   static request* rb_entry_rq(const rb_node* n) {
     return n == nullptr ? nullptr : reinterpret_cast<const rq_rb_node*>(n)->rq;
   }
