@@ -35,7 +35,7 @@ void Media::FillPattern(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
   }
 }
 
-void Media::CheckRange(uint64_t sector, uint64_t sectors, const char* what) const {
+void Media::ReportOutOfRange(uint64_t sector, uint64_t sectors, const char* what) const {
   SIM_CHECK(sector <= capacity_sectors_ && sectors <= capacity_sectors_ - sector)
       << "media " << what << ": sectors [" << sector << ", +" << sectors
       << ") outside capacity " << capacity_sectors_;

@@ -77,7 +77,14 @@ class Media {
 
   static_assert(kChunkBytes == ChunkTable::kBytes);
 
-  void CheckRange(uint64_t sector, uint64_t sectors, const char* what) const;
+  // A violation unless [sector, sector + sectors) is within the capacity.
+  // The test is inline (every read and write asks), the report out of line.
+  void CheckRange(uint64_t sector, uint64_t sectors, const char* what) const {
+    if (sector <= capacity_sectors_ && sectors <= capacity_sectors_ - sector) [[likely]] return;
+    ReportOutOfRange(sector, sectors, what);
+  }
+  [[gnu::cold, gnu::noinline]] void ReportOutOfRange(uint64_t sector, uint64_t sectors,
+                                                     const char* what) const;
   // The chunk's persisted bytes, created from the pattern unless `whole`
   // (the caller overwrites all of them).
   uint8_t* PersistedChunk(uint64_t chunk, bool whole);

@@ -57,8 +57,19 @@ const char* blk_op_str(req_op op) {
   return "UNKNOWN";
 }
 
-bio* bio_alloc(block_device* bdev, uint16_t nr_vecs, blk_opf_t opf) {
+// The reports of bio_alloc's and bio_put's checks, out of line (same
+// conditions, same messages): a SIM_CHECK's message builder inside a
+// per-bio function makes every call set up a full frame with a
+// stack-protector canary, although the checks pass.
+[[gnu::cold, gnu::noinline]] static void bio_alloc_too_many_vecs(uint16_t nr_vecs) {
   SIM_CHECK(nr_vecs <= BIO_MAX_VECS) << "bio_alloc of " << nr_vecs << " vecs (max " << BIO_MAX_VECS << ")";
+}
+[[gnu::cold, gnu::noinline]] static void bio_put_below_zero(const bio* b) {
+  SIM_CHECK(b->bi_cnt > 0) << "bio_put below zero on bio " << b->bi_id;
+}
+
+bio* bio_alloc(block_device* bdev, uint16_t nr_vecs, blk_opf_t opf) {
+  if (!(nr_vecs <= BIO_MAX_VECS)) [[unlikely]] bio_alloc_too_many_vecs(nr_vecs);
   request_queue* q = bdev != nullptr ? bdev_get_queue(bdev) : nullptr;
   bio* b;
   if (q != nullptr && !q->bio_cache.empty()) {
@@ -85,7 +96,7 @@ void bio_get(bio* b) {
 }
 
 void bio_put(bio* b) {
-  SIM_CHECK(b->bi_cnt > 0) << "bio_put below zero on bio " << b->bi_id;
+  if (!(b->bi_cnt > 0)) [[unlikely]] bio_put_below_zero(b);
   if (--b->bi_cnt != 0) return;
   request_queue* q = b->bi_bdev != nullptr ? bdev_get_queue(b->bi_bdev) : nullptr;
   if (q == nullptr) {

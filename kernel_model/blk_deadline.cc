@@ -3,16 +3,17 @@
 // list by sector, a FIFO with expiry times and an end-sector hash for back
 // merges; batches of fifo_batch requests; reads preferred until writes have
 // been starved writes_starved times. As in Linux, the FIFO and the hash link
-// the requests themselves (rq->queuelist, rq->hash: filing allocates
-// nothing); the sort list is an ordered map by (sector, tag).
-#include <iterator>
-#include <map>
-#include <utility>
-#include <vector>
+// the requests themselves (rq->queuelist, rq->hash, rq->rb_node: filing
+// allocates nothing); the sort list is an rbtree ordered by (sector, tag),
+// where Linux orders by sector alone and puts equal sectors in insertion
+// order: the tag makes the order depend on the submissions alone.
+#include <cstddef>
+#include <type_traits>
 
 #include "kernel_model/blk_elevator.h"
 #include "kernel_model/elv_rqhash.h"
 #include "kernel_model/list.h"
+#include "kernel_model/rbtree.h"
 #include "sim/check.h"
 
 namespace kernel {
@@ -20,36 +21,6 @@ namespace kernel {
 namespace {
 
 enum dd_data_dir { DD_READ = 0, DD_WRITE = 1 };
-
-// Map nodes kept for reuse: the kernel links requests into its rbtree
-// through a field of the request itself, so filing one allocates nothing;
-// here a request is filed in the sort map and removed at dispatch, and
-// recycling the nodes spares the allocator that churn. The map's order and
-// contents are exactly as with fresh nodes.
-template <typename Map>
-class node_cache {
- public:
-  void insert(Map& m, const typename Map::key_type& k, typename Map::mapped_type v) {
-    if (free_.empty()) {
-      m.emplace(k, v);
-      return;
-    }
-    typename Map::node_type nh = std::move(free_.back());
-    free_.pop_back();
-    nh.key() = k;
-    nh.mapped() = v;
-    m.insert(std::move(nh));
-  }
-  template <typename KeyOrIterator>
-  void erase(Map& m, const KeyOrIterator& at) {
-    typename Map::node_type nh = m.extract(at);
-    if (!nh.empty() && free_.size() < kMax) free_.push_back(std::move(nh));
-  }
-
- private:
-  static constexpr size_t kMax = 256;
-  std::vector<typename Map::node_type> free_;
-};
 
 class deadline_elevator final : public elevator_queue {
  public:
@@ -72,25 +43,23 @@ class deadline_elevator final : public elevator_queue {
       rehash(rq);
       if (!merged) return false;
       // attempt_back_merge: the request may now reach its successor.
-      auto next_it = d.sort.upper_bound({rq->elv_sort_pos, rq->tag});
-      if (next_it != d.sort.end()) try_merge_requests(rq, next_it->second);
+      if (request* next = deadline_latter_request(rq)) try_merge_requests(rq, next);
       return true;
     }
     if (!t_.front_merges) return false;
     // Front merge: a request starting at the bio's end (lowest tag first).
-    auto fit = d.sort.lower_bound({bio_end_sector(b), 0});
-    for (; fit != d.sort.end() && fit->first.first == bio_end_sector(b); ++fit) {
-      request* rq = fit->second;
+    const sector_t end = bio_end_sector(b);
+    for (request* rq = elv_rb_find(d, end); rq != nullptr && rq->elv_sort_pos == end;
+         rq = deadline_latter_request(rq)) {
       if (!blk_rq_merge_ok(rq, b)) continue;
-      key_nodes_.erase(d.sort, fit);
+      elv_rb_del(d, rq);
       bool merged = bio_attempt_front_merge(rq, b);
       // dd_request_merged: the request moved in sector order.
       rq->elv_sort_pos = blk_rq_pos(rq);
-      key_nodes_.insert(d.sort, {rq->elv_sort_pos, rq->tag}, rq);
+      elv_rb_add(d, rq);
       if (!merged) return false;
       // attempt_front_merge: the predecessor may now reach this request.
-      auto it = d.sort.find({rq->elv_sort_pos, rq->tag});
-      if (it != d.sort.begin()) try_merge_requests(std::prev(it)->second, rq);
+      if (request* prev = deadline_former_request(rq)) try_merge_requests(prev, rq);
       return true;
     }
     return false;
@@ -121,7 +90,7 @@ class deadline_elevator final : public elevator_queue {
     rq->elv_seq = q_->next_elv_seq++;
     rq->elv_sort_pos = blk_rq_pos(rq);
     rq->elv_queued = true;
-    key_nodes_.insert(dirs_[dir].sort, {rq->elv_sort_pos, rq->tag}, rq);
+    elv_rb_add(dirs_[dir], rq);
     add_fifo(rq);
     rehash(rq);
   }
@@ -157,7 +126,7 @@ class deadline_elevator final : public elevator_queue {
     last_dir_ = dir;
     ++batching_;
     // deadline_move_request: the batch continues after this one.
-    next_rq_[dir] = latter(rq);
+    next_rq_[dir] = deadline_latter_request(rq);
     remove_request(rq);
     return rq;
   }
@@ -168,21 +137,48 @@ class deadline_elevator final : public elevator_queue {
   size_t nr_queued() const override { return dirs_[DD_READ].nr_fifo + dirs_[DD_WRITE].nr_fifo; }
 
  private:
-  using key = std::pair<sector_t, uint64_t>;  // (sector, tag)
   struct per_dir {
-    std::map<key, request*> sort;  // by start sector
-    list_head fifo;                // rq->queuelist, by elv_seq (expiry order)
+    rb_root sort;               // rq->rb_node, by (elv_sort_pos, tag)
+    list_head fifo;             // rq->queuelist, by elv_seq (expiry order)
     size_t nr_fifo = 0;
-    elv_rqhash<request> hash;      // rq->hash, by end sector
+    elv_rqhash<request> hash;   // rq->hash, by end sector
   };
 
   static dd_data_dir dir_of(const request* rq) { return op_is_write(rq->cmd_flags) ? DD_WRITE : DD_READ; }
 
-  // The request after rq in sector order, or nullptr.
-  request* latter(request* rq) {
-    per_dir& d = dirs_[dir_of(rq)];
-    auto it = d.sort.upper_bound({rq->elv_sort_pos, rq->tag});
-    return it == d.sort.end() ? nullptr : it->second;
+  // The sort list (elv_rb_add, elv_rb_del, elv_rb_find in block/elevator.c;
+  // deadline_latter_request, deadline_former_request).
+  // rb_entry: the node is the first member of a standard-layout rq_rb_node.
+  static_assert(std::is_standard_layout_v<rq_rb_node> && offsetof(rq_rb_node, node) == 0);
+  static request* rb_entry_rq(const rb_node* n) {
+    return n == nullptr ? nullptr : reinterpret_cast<const rq_rb_node*>(n)->rq;
+  }
+  // Files rq under (elv_sort_pos, tag). REQUIRES: rq not filed.
+  static void elv_rb_add(per_dir& d, request* rq) {
+    rq->rb_node.rq = rq;
+    rb_add(&rq->rb_node.node, &d.sort, [](const rb_node* a, const rb_node* b) {
+      const request* ra = rb_entry_rq(a);
+      const request* rb = rb_entry_rq(b);
+      return ra->elv_sort_pos < rb->elv_sort_pos ||
+             (ra->elv_sort_pos == rb->elv_sort_pos && ra->tag < rb->tag);
+    });
+  }
+  // REQUIRES: rq filed in d.
+  static void elv_rb_del(per_dir& d, request* rq) { rb_erase(&rq->rb_node.node, &d.sort); }
+  // The filed request starting at `sector` with the lowest tag, or nullptr.
+  static request* elv_rb_find(const per_dir& d, sector_t sector) {
+    return rb_entry_rq(rb_find_first(sector, &d.sort, [](sector_t s, const rb_node* n) {
+      const sector_t pos = rb_entry_rq(n)->elv_sort_pos;
+      return s < pos ? -1 : (s > pos ? 1 : 0);
+    }));
+  }
+  // The request after (before) rq in sector order, or nullptr.
+  // REQUIRES: rq filed.
+  static request* deadline_latter_request(const request* rq) {
+    return rb_entry_rq(rb_next(&rq->rb_node.node));
+  }
+  static request* deadline_former_request(const request* rq) {
+    return rb_entry_rq(rb_prev(&rq->rb_node.node));
   }
 
   // The FIFO's head: the request with the lowest elv_seq.
@@ -216,9 +212,9 @@ class deadline_elevator final : public elevator_queue {
   // deadline_remove_request.
   void remove_request(request* rq) {
     dd_data_dir dir = dir_of(rq);
-    if (next_rq_[dir] == rq) next_rq_[dir] = latter(rq);
+    if (next_rq_[dir] == rq) next_rq_[dir] = deadline_latter_request(rq);
     per_dir& d = dirs_[dir];
-    key_nodes_.erase(d.sort, key{rq->elv_sort_pos, rq->tag});
+    elv_rb_del(d, rq);
     remove_fifo(rq);
     unhash(rq);
     rq->elv_queued = false;
@@ -250,7 +246,6 @@ class deadline_elevator final : public elevator_queue {
   request_queue* q_;
   deadline_tunables t_;
   per_dir dirs_[2];
-  node_cache<std::map<key, request*>> key_nodes_;  // sort nodes
   request* next_rq_[2] = {nullptr, nullptr};
   dd_data_dir last_dir_ = DD_READ;
   uint32_t batching_ = 0;

@@ -21,11 +21,21 @@ namespace {
 void flush_plug_on_schedule(task_struct* tsk) {
   if (tsk->plug != nullptr) blk_flush_plug(tsk->plug, true);
 }
+
+// The plug calls' reports, out of line (same conditions, same messages):
+// the message builders inline made every call keep a full frame.
+[[gnu::cold, gnu::noinline]] void plug_outside_task(const task_struct* tsk, bool start) {
+  if (start) {
+    SIM_CHECK(tsk != nullptr) << "blk_start_plug outside a task";
+  } else {
+    SIM_CHECK(tsk != nullptr) << "blk_finish_plug outside a task";
+  }
+}
 }  // namespace
 
 void blk_start_plug(blk_plug* plug) {
   task_struct* tsk = current();
-  SIM_CHECK(tsk != nullptr) << "blk_start_plug outside a task";
+  if (tsk == nullptr) [[unlikely]] plug_outside_task(tsk, true);
   blk_schedule_flush_plug = flush_plug_on_schedule;
   if (tsk->plug != nullptr) return;  // nested: the outermost plug collects
   plug->mq_list = plug->mq_list_tail = nullptr;
@@ -35,7 +45,7 @@ void blk_start_plug(blk_plug* plug) {
 
 void blk_finish_plug(blk_plug* plug) {
   task_struct* tsk = current();
-  SIM_CHECK(tsk != nullptr) << "blk_finish_plug outside a task";
+  if (tsk == nullptr) [[unlikely]] plug_outside_task(tsk, false);
   if (tsk->plug != plug) return;
   blk_flush_plug(plug, false);
   tsk->plug = nullptr;

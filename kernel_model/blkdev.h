@@ -62,6 +62,7 @@
 #include "kernel_model/blk_types.h"
 #include "kernel_model/elv_rqhash.h"
 #include "kernel_model/list.h"
+#include "kernel_model/rbtree.h"
 #include "sim/scheduler.h"
 #include "sim/status.h"
 #include "sim/time.h"
@@ -103,6 +104,11 @@ struct rq_list_node {
   list_head node;
   request* rq = nullptr;
 };
+// A request's node in a scheduler's sort tree, likewise with a back-pointer.
+struct rq_rb_node {
+  rb_node node;
+  request* rq = nullptr;
+};
 struct request {
   request_queue* q = nullptr;
   mq_rq_state state = MQ_RQ_IDLE;
@@ -123,6 +129,7 @@ struct request {
   sector_t elv_hash_end = 0;
   bool elv_queued = false;
   rq_list_node queuelist;         // the scheduler's FIFO
+  rq_rb_node rb_node;             // the scheduler's sort list, by (elv_sort_pos, tag)
   elv_rqhash_node<request> hash;  // the scheduler's back-merge hash
   // Internal requests (the flush sequence) complete through end_io instead.
   void (*end_io)(request* rq, blk_status_t status) = nullptr;
