@@ -1,14 +1,20 @@
 #include "sim/check.h"
 
 #include <cstring>
+#include <memory>
 
 namespace sim::internal {
 
-CheckFailure::CheckFailure(const char* file, int line, const char* cond) {
+std::ostringstream* CheckFailure::Start(const char* file, int line, const char* cond) {
+  auto* os = new std::ostringstream;
   const char* base = std::strrchr(file, '/');
-  os_ << (base ? base + 1 : file) << ":" << line << ": check failed: " << cond << ": ";
+  *os << (base ? base + 1 : file) << ":" << line << ": check failed: " << cond << ": ";
+  return os;
 }
 
-CheckFailure::~CheckFailure() noexcept(false) { throw Violation(os_.str()); }
+void CheckFailure::Throw(std::ostringstream* os) {
+  std::unique_ptr<std::ostringstream> owned(os);
+  throw Violation(owned->str());
+}
 
 }  // namespace sim::internal
