@@ -86,8 +86,9 @@ class EventQueue {
   bool Empty() const { return live_ == 0; }
   size_t Size() const { return live_; }
   // Time of the earliest pending event; kNever when empty.
-  // Does not reorganise the queue (it may drop tombstones): events
-  // scheduled after a peek, however soon, are filed as usual.
+  // Does not spread the wheel (it may drop tombstones, and take a small
+  // lowest bucket as the run): events scheduled after a peek, however soon,
+  // are filed as usual.
   SimTime NextTime() {
     if (!run_.empty() && Alive(run_.front())) return run_.front().time;
     return PeekSlow();
