@@ -61,16 +61,24 @@ void Media::DropVolatileSectors(uint64_t chunk, uint32_t first, uint32_t n) {
   if (it->second->present == 0) volatile_.erase(it);
 }
 
-void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
-  CheckRange(sector, sectors, "read");
-  // One lookup per chunk in each layer, not per sector: this is the device
-  // model's hot path (every bio's bytes move through it).
+// Splits [sector, sector + sectors) at chunk boundaries and calls
+// fn(s, chunk, first, n) for each piece: n sectors from s, which is sector
+// `first` of `chunk`. One lookup per chunk in each layer, not per sector.
+template <typename Fn>
+void Media::ForEachChunkSpan(uint64_t sector, uint32_t sectors, Fn&& fn) {
   const uint64_t end = sector + sectors;
   for (uint64_t s = sector; s < end;) {
     const uint64_t chunk = s / kChunkSectors;
     const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
-    const uint32_t first = static_cast<uint32_t>(s % kChunkSectors);
-    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
+    fn(s, chunk, static_cast<uint32_t>(s % kChunkSectors), static_cast<uint32_t>(chunk_end - s));
+    s = chunk_end;
+  }
+}
+
+void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
+  CheckRange(sector, sectors, "read");
+  // The device model's hot path: every bio's bytes move through it.
+  ForEachChunkSpan(sector, sectors, [&](uint64_t s, uint64_t chunk, uint32_t first, uint32_t n) {
     uint8_t* out = dst + (s - sector) * kSectorSize;
     const VolatileChunk* vc = nullptr;
     if (!volatile_.empty()) {
@@ -86,31 +94,23 @@ void Media::Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
       } else {
         FillPattern(s, n, out);
       }
-      s = chunk_end;
-      continue;
+      return;
     }
-    for (; s < chunk_end; ++s, out += kSectorSize) {
-      const uint32_t index = static_cast<uint32_t>(s % kChunkSectors);
+    for (uint32_t index = first; index < first + n; ++index, out += kSectorSize) {
       if (vc->present & (1u << index)) {
         std::memcpy(out, vc->data.data() + index * kSectorSize, kSectorSize);
       } else if (pc) {
         std::memcpy(out, pc + index * kSectorSize, kSectorSize);
       } else {
-        FillPattern(s, 1, out);
+        FillPattern(s + (index - first), 1, out);
       }
     }
-  }
+  });
 }
 
 void Media::Write(uint64_t sector, uint32_t sectors, const uint8_t* src, bool to_volatile) {
   CheckRange(sector, sectors, "write");
-  // Chunk by chunk: one lookup per chunk in each layer.
-  const uint64_t end = sector + sectors;
-  for (uint64_t s = sector; s < end;) {
-    const uint64_t chunk = s / kChunkSectors;
-    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
-    const uint32_t first = static_cast<uint32_t>(s % kChunkSectors);
-    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
+  ForEachChunkSpan(sector, sectors, [&](uint64_t s, uint64_t chunk, uint32_t first, uint32_t n) {
     const uint8_t* in = src + (s - sector) * kSectorSize;
     if (!to_volatile) {
       DropVolatileSectors(chunk, first, n);
@@ -124,26 +124,19 @@ void Media::Write(uint64_t sector, uint32_t sectors, const uint8_t* src, bool to
       volatile_sectors_ += static_cast<uint64_t>(__builtin_popcount(span & ~slot->present & 0xffu));
       slot->present = static_cast<uint8_t>(slot->present | span);
     }
-    s = chunk_end;
-  }
+  });
 }
 
 void Media::Discard(uint64_t sector, uint32_t sectors) {
   CheckRange(sector, sectors, "discard");
-  const uint64_t end = sector + sectors;
-  for (uint64_t s = sector; s < end;) {
-    const uint64_t chunk = s / kChunkSectors;
-    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
-    const uint32_t first = static_cast<uint32_t>(s % kChunkSectors);
-    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
+  ForEachChunkSpan(sector, sectors, [&](uint64_t s, uint64_t chunk, uint32_t first, uint32_t n) {
     DropVolatileSectors(chunk, first, n);
     if (n == kChunkSectors) {
       persisted_.Erase(chunk);  // the whole chunk reads as the pattern again
     } else if (uint8_t* pc = persisted_.Find(chunk)) {
       FillPattern(s, n, pc + first * kSectorSize);
     }
-    s = chunk_end;
-  }
+  });
 }
 
 uint64_t Media::Flush() {
@@ -236,19 +229,14 @@ void Media::ReadBytes(uint64_t byte_offset, std::span<uint8_t> out) const {
 
 void Media::PeekPersisted(uint64_t sector, uint32_t sectors, uint8_t* dst) const {
   CheckRange(sector, sectors, "peek");
-  const uint64_t end = sector + sectors;
-  for (uint64_t s = sector; s < end;) {
-    const uint64_t chunk = s / kChunkSectors;
-    const uint64_t chunk_end = std::min(end, (chunk + 1) * kChunkSectors);
-    const uint32_t n = static_cast<uint32_t>(chunk_end - s);
+  ForEachChunkSpan(sector, sectors, [&](uint64_t s, uint64_t chunk, uint32_t first, uint32_t n) {
     uint8_t* out = dst + (s - sector) * kSectorSize;
     if (const uint8_t* pc = persisted_.Find(chunk)) {
-      std::memcpy(out, pc + (s % kChunkSectors) * kSectorSize, size_t{n} * kSectorSize);
+      std::memcpy(out, pc + first * kSectorSize, size_t{n} * kSectorSize);
     } else {
       FillPattern(s, n, out);
     }
-    s = chunk_end;
-  }
+  });
 }
 
 }  // namespace devices

@@ -68,6 +68,10 @@ class Media {
 
  private:
   static constexpr uint32_t kChunkSectors = 8;
+  // Calls fn(s, chunk, first, n) for each within-chunk piece of a range
+  // (media.cc; used there only).
+  template <typename Fn>
+  static void ForEachChunkSpan(uint64_t sector, uint32_t sectors, Fn&& fn);
   static constexpr uint32_t kChunkBytes = kChunkSectors * 512;
   using Bytes = std::array<uint8_t, kChunkBytes>;
   struct VolatileChunk {
