@@ -164,30 +164,81 @@ void EventQueue::Spread(int level, int b) {
     if (level == 1) {
       for (uint32_t r = src.head; r < src.size; ++r) __builtin_prefetch(&slots_[SlotOf(src.v[r].key)]);
     }
-    for (uint32_t r = src.head; r < src.size; ++r) Put(src.v[r]);
+    SpreadEntries(src.v + src.head, src.v + src.size, level);
   }
   src.head = src.size = 0;
+}
+
+// Put() for the entries of a bucket being spread, with what Put() rereads
+// for every entry held in locals (a store of an Entry may alias any uint64_t
+// member, so the compiler cannot keep them in registers across the loop):
+// the base, and the lower levels' bitmaps. No entry can join the run (each
+// is at or after the bucket's range start, which is now both cur_ and
+// sorted_below_), and each lands below `level`, whose lower levels were all
+// empty.
+void EventQueue::SpreadEntries(const Entry* in, const Entry* end, int level) {
+  const uint64_t base = cur_;
+  uint64_t occupied[kLevels] = {};
+  for (; in != end; ++in) {
+    const uint64_t t = static_cast<uint64_t>(in->time);
+    const unsigned to = static_cast<unsigned>(63 - __builtin_clzll((t ^ base) | 1)) / kLevelBits;
+    const unsigned b = static_cast<unsigned>(t >> (kLevelBits * to)) & (kBuckets - 1);
+    wheel_[to][b].push_back(*in);
+    occupied[to] |= uint64_t{1} << b;
+  }
+  for (int l = 0; l < level; ++l) {
+    occupied_[l] = occupied[l];
+    levels_ |= (occupied[l] != 0 ? 1u : 0u) << l;
+  }
 }
 
 // Writes k <= kRunMax entries of one bucket (times in [start, start +
 // 2^60), in sequence order) to out in (time, seq) order: a rank sort on the
 // keys (time - start) << 4 | index, which are distinct and order as (time,
-// seq) does. Each entry's place is the number of keys below its own, counted
-// over kRunMax keys padded with the maximum: no data-dependent branch (an
-// insertion sort mispredicts about once per entry on random times) and, with
-// 32-bit keys, a count the compiler makes four SSE2 compares.
-template <typename Key>
-void EventQueue::RankSort(const Entry* in, uint32_t k, uint64_t start, Entry* out) {
+// seq) does. Each entry's place is the number of keys below its own. There is
+// no data-dependent branch (an insertion sort mispredicts about once per
+// entry on random times).
+//
+// For buckets of level <= 4 the keys fit a signed Lane (16 bits up to level
+// 2, whose range is 2^12 ns; 32 bits up to level 4), biased by `bias` into
+// the signed range, and the ranks of all kRunMax keys are counted at once:
+// for each real key j, every lane whose key is greater gets one more. The
+// keys are padded with the maximum: a pad is never below a real key, and a
+// pad's own rank is never used. With 16-bit keys that is two SSE2 compares
+// per entry (GCC's vector extension: any target GCC supports).
+template <typename Lane>
+void EventQueue::RankSortLanes(const Entry* in, uint32_t k, uint64_t start, int64_t bias, Entry* out) {
   static_assert(kRunMax <= 16, "the index takes 4 bits of the key");
-  Key keys[kRunMax];
+  constexpr uint32_t kLanes = 16 / sizeof(Lane);
+  static_assert(kRunMax % kLanes == 0);
+  constexpr uint32_t kVecs = kRunMax / kLanes;
+  using Vec [[gnu::vector_size(16)]] = Lane;
+  alignas(16) Lane key[kRunMax];
+  for (uint32_t i = 0; i < kRunMax; ++i) key[i] = std::numeric_limits<Lane>::max();
   for (uint32_t i = 0; i < k; ++i) {
-    keys[i] = static_cast<Key>(((static_cast<uint64_t>(in[i].time) - start) << 4) | i);
+    const int64_t raw = static_cast<int64_t>(((static_cast<uint64_t>(in[i].time) - start) << 4) | i);
+    key[i] = static_cast<Lane>(raw + bias);
   }
-  for (uint32_t i = k; i < kRunMax; ++i) keys[i] = std::numeric_limits<Key>::max();
+  Vec keys[kVecs];
+  std::memcpy(keys, key, sizeof keys);
+  Vec rank[kVecs] = {};
+  for (uint32_t j = 0; j < k; ++j) {
+    const Vec kj = Vec{} + key[j];
+    for (uint32_t v = 0; v < kVecs; ++v) rank[v] -= keys[v] > kj;  // true is -1
+  }
+  alignas(16) Lane place[kRunMax];
+  std::memcpy(place, rank, sizeof place);
+  for (uint32_t i = 0; i < k; ++i) out[static_cast<uint32_t>(place[i])] = in[i];
+}
+
+// Buckets of level 5 and up (ranges of 2^30 ns and more; rare): the same
+// rank over 64-bit keys, one key at a time.
+void EventQueue::RankSortWide(const Entry* in, uint32_t k, uint64_t start, Entry* out) {
+  uint64_t key[kRunMax];
+  for (uint32_t i = 0; i < k; ++i) key[i] = ((static_cast<uint64_t>(in[i].time) - start) << 4) | i;
   for (uint32_t i = 0; i < k; ++i) {
-    const Key key = keys[i];
-    Key rank = 0;
-    for (uint32_t j = 0; j < kRunMax; ++j) rank += keys[j] < key ? 1 : 0;
+    uint32_t rank = 0;
+    for (uint32_t j = 0; j < k; ++j) rank += key[j] < key[i] ? 1 : 0;
     out[rank] = in[i];
   }
 }
@@ -215,11 +266,13 @@ void EventQueue::TakeRun(int level, int b) {
     if (run_.cap < kRunMax) run_.Reserve(kRunMax);
     const Entry* in = src.v + src.head;
     const uint64_t start = static_cast<uint64_t>(in[0].time) & ~low_bits;
-    // A bucket of level <= 4 spans less than 2^24 ns: its keys fit 31 bits.
-    if (level <= 4) {
-      RankSort<int32_t>(in, k, start, run_.v);
+    // Keys are (offset in the bucket's 2^(6 level) ns range) << 4 | index.
+    if (level <= 2) {
+      RankSortLanes<int16_t>(in, k, start, INT16_MIN, run_.v);
+    } else if (level <= 4) {
+      RankSortLanes<int32_t>(in, k, start, 0, run_.v);
     } else {
-      RankSort<uint64_t>(in, k, start, run_.v);
+      RankSortWide(in, k, start, run_.v);
     }
     run_.head = 0;
     run_.size = k;

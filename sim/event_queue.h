@@ -254,10 +254,12 @@ class EventQueue {
   // and its earliest live time stored in *earliest.
   Bucket* Locate(bool spread, uint64_t* earliest);
   void TakeRun(int level, int b);
-  template <typename Key>
-  static void RankSort(const Entry* in, uint32_t k, uint64_t start, Entry* out);
+  template <typename Lane>
+  static void RankSortLanes(const Entry* in, uint32_t k, uint64_t start, int64_t bias, Entry* out);
+  static void RankSortWide(const Entry* in, uint32_t k, uint64_t start, Entry* out);
   uint64_t Compact(Bucket& src);
   void Spread(int level, int b);
+  void SpreadEntries(const Entry* in, const Entry* end, int level);
   // Removes the run's front (a live entry).
   void PopFront() {
     const uint64_t t = static_cast<uint64_t>(run_.front().time);

@@ -325,22 +325,29 @@ TEST_CASE("EventQueue: times far apart and near the top of the range keep their 
 
 TEST_CASE("EventQueue: a small far bucket comes out sorted by time, ties in schedule order",
           "[sim][event_queue]") {
-  // Twelve events inside one 4 us slice far ahead, scheduled out of time
-  // order and with ties: the slice is taken whole and sorted.
-  EventQueue q;
-  std::vector<int> fired;
-  const SimTime base = SimTime{1} << 20;
-  const SimTime offsets[] = {900, 17, 900, 3, 4000, 17, 0, 2048, 900, 3, 64, 4095};
-  std::vector<std::pair<SimTime, int>> want;
-  for (int i = 0; i < 12; ++i) {
-    q.Schedule(base + offsets[i], [&fired, i] { fired.push_back(i); });
-    want.emplace_back(offsets[i], i);
+  // Twelve events inside one bucket's time range far ahead, scheduled out of
+  // time order and with ties: the bucket is taken whole and sorted. Once for
+  // a bucket of every level, as each level range sorts keys of its own width
+  // (16 bits up to level 2, 32 up to level 4, 64 above).
+  const SimTime fractions[] = {900, 17, 900, 3, 4000, 17, 0, 2048, 900, 3, 64, 4095};  // of 4096
+  for (int level = 1; level <= 10; ++level) {
+    INFO("a bucket of level " << level);
+    const int range_bits = 6 * level;
+    EventQueue q;
+    std::vector<int> fired;
+    const SimTime base = SimTime{1} << range_bits;  // in [2^(6 level), 2^(6 level + 1)): this level
+    std::vector<std::pair<SimTime, int>> want;
+    for (int i = 0; i < 12; ++i) {
+      const SimTime offset = range_bits >= 12 ? fractions[i] << (range_bits - 12) : fractions[i] >> (12 - range_bits);
+      q.Schedule(base + offset, [&fired, i] { fired.push_back(i); });
+      want.emplace_back(offset, i);
+    }
+    std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    q.RunUntilIdle();
+    std::vector<int> order;
+    for (const auto& w : want) order.push_back(w.second);
+    CHECK(fired == order);
   }
-  std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  q.RunUntilIdle();
-  std::vector<int> order;
-  for (const auto& w : want) order.push_back(w.second);
-  CHECK(fired == order);
 }
 
 TEST_CASE("EventQueue: events scheduled into the range being consumed keep (time, seq) order",
