@@ -93,7 +93,7 @@ EventId EventQueue::ScheduleRawSlow(SimTime when, RawCallback fn, void* arg) {
 
 // An event below sorted_below_ joins the run in (time, seq) order: it has
 // the highest seq, so it goes after every entry at its time.
-void EventQueue::PutRun(const Entry& e) {
+void EventQueue::PutRun(Entry e) {
   if (static_cast<uint64_t>(e.time) == counted_time_) ++counted_;
   run_.push_back(e);
   uint32_t i = run_.size - 1;

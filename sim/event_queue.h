@@ -100,13 +100,15 @@ class EventQueue {
     const Bucket* b = Front();
     return b != nullptr ? b->front().time : kNever;
   }
-  // A hint for prefetching what the next event will touch: the argument of
-  // the earliest pending event if its raw callback is `fn`, else nullptr
-  // (also when the earliest event is not known without work: call
-  // NextTime() first). The event may be cancelled before it fires.
-  void* NextArgIf(RawCallback fn) const {
-    if (run_.empty()) return nullptr;
-    const Slot& s = slots_[SlotOf(run_.front().key)];
+  // A hint for prefetching what the coming events will touch: the argument
+  // of the earliest pending event (ahead == 0), or of the one after it
+  // (ahead == 1), if its raw callback is `fn`; else nullptr, also when that
+  // event is not known without work (call NextTime() first). Only a hint:
+  // the event may be cancelled, or another scheduled before it, before it
+  // fires.
+  void* NextArgIf(RawCallback fn, uint32_t ahead = 0) const {
+    if (run_.size - run_.head <= ahead) return nullptr;
+    const Slot& s = slots_[SlotOf(run_.v[run_.head + ahead].key)];
     return s.raw == fn ? s.arg : nullptr;
   }
   SimTime Now() const { return now_; }
@@ -222,7 +224,7 @@ class EventQueue {
 
   // Files an entry: into the run when it is earlier than sorted_below_, else
   // into the wheel around cur_.
-  void Put(const Entry& e) {
+  void Put(Entry e) {  // by value: a temporary in memory, stored as two words and reloaded as one, stalls store forwarding
     const uint64_t t = static_cast<uint64_t>(e.time);
     if (t < sorted_below_) [[unlikely]] {
       PutRun(e);
@@ -236,7 +238,7 @@ class EventQueue {
     occupied_[level] |= 1ull << b;
     levels_ |= 1u << level;
   }
-  void PutRun(const Entry& e);
+  void PutRun(Entry e);
   int LowestBucket(int level) const { return __builtin_ctzll(occupied_[level]); }
   void MarkEmpty(int level, int b) {
     occupied_[level] &= ~(1ull << b);
