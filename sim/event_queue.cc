@@ -294,6 +294,22 @@ SimTime EventQueue::PeekSlow() {
   return b != nullptr ? b->front().time : static_cast<SimTime>(earliest);
 }
 
+// A peek must not move the base far past Now(): every event scheduled below
+// the base would then join the run by insertion. Spreading the lowest
+// bucket of `level` moves it to the bucket's range start, so that risk is
+// the gap between Now() and that start. When the gap is narrower than one
+// bucket of the level below, the events it can take are no more than one
+// such bucket would hold and sort anyway, and the pop that follows the peek
+// would spread the same bucket: spreading now saves scanning it first (the
+// common case of a busy queue, where the run empties just before the next
+// bucket's range).
+bool EventQueue::SpreadIsHarmless(int level, int b) const {
+  const int high = kLevelBits * (level + 1);
+  const uint64_t above = high >= 64 ? 0 : cur_ & ~((uint64_t{1} << high) - 1);
+  const uint64_t start = above | (static_cast<uint64_t>(b) << (kLevelBits * level));
+  return static_cast<uint64_t>(now_) + (uint64_t{1} << (kLevelBits * (level - 1))) > start;
+}
+
 // Finds the earliest live event, dropping the tombstones met on the way, and
 // returns the run with it at the front: the run as it is, or refilled from
 // the lowest occupied bucket. A lowest bucket too big to become the run is
@@ -325,7 +341,7 @@ EventQueue::Bucket* EventQueue::Locate(bool spread, uint64_t* earliest) {
       TakeRun(level, b);
       return &run_;
     }
-    if (spread) {
+    if (spread || SpreadIsHarmless(level, b)) {
       Spread(level, b);
       continue;
     }

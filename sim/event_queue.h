@@ -86,9 +86,10 @@ class EventQueue {
   bool Empty() const { return live_ == 0; }
   size_t Size() const { return live_; }
   // Time of the earliest pending event; kNever when empty.
-  // Does not spread the wheel (it may drop tombstones, and take a small
-  // lowest bucket as the run): events scheduled after a peek, however soon,
-  // are filed as usual.
+  // Does not move the wheel's base far past Now() (it may drop tombstones,
+  // take a small lowest bucket as the run, and spread a big one whose range
+  // starts within one sub-bucket of Now()): events scheduled after a peek,
+  // however soon, are filed as usual.
   SimTime NextTime() {
     if (!run_.empty() && Alive(run_.front())) return run_.front().time;
     return PeekSlow();
@@ -255,6 +256,7 @@ class EventQueue {
   // spread (a peek must not move the base past Now()): nullptr is returned
   // and its earliest live time stored in *earliest.
   Bucket* Locate(bool spread, uint64_t* earliest);
+  bool SpreadIsHarmless(int level, int b) const;
   void TakeRun(int level, int b);
   template <typename Lane>
   static void RankSortLanes(const Entry* in, uint32_t k, uint64_t start, int64_t bias, Entry* out);
