@@ -152,7 +152,7 @@ void blk_mq_submit_bio(request_queue* q, bio* b) {
     blk_insert_flush(blk_mq_alloc_request_from_bio(q, b));
     return;
   }
-  blk_plug* plug = in_task() ? blk_current_plug() : nullptr;
+  blk_plug* plug = blk_current_plug();  // nullptr in event context
   if (plug != nullptr) {
     if (blk_attempt_plug_merge(q, plug, b)) return;
     request* rq = blk_mq_alloc_request_from_bio(q, b);
