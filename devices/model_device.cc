@@ -23,8 +23,8 @@ ModelDevice::ModelDevice(sim::Scheduler& sched, std::string name, CommonParams c
 }
 
 ModelDevice::~ModelDevice() {
-  for (Pending& p : pending_) {
-    if (p.rq != nullptr) sched_.Cancel(p.event);
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i].rq != nullptr) sched_.Cancel(pending_[i].event);
   }
 }
 
@@ -75,7 +75,7 @@ void ModelDevice::Deliver(uint64_t key) {
   p.rq = nullptr;
   --in_flight_;
   while (!pending_.empty() && pending_.front().rq == nullptr) {
-    pending_.pop_front();
+    (void)pending_.pop_front();
     ++first_key_;
   }
   const int status = failed ? -EIO : 0;

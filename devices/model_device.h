@@ -22,12 +22,12 @@
 #define AIOSIM_DEVICES_MODEL_DEVICE_H_
 
 #include <cstdint>
-#include <deque>
 #include <string>
 
 #include "devices/block_device.h"
 #include "devices/device_stats.h"
 #include "devices/media.h"
+#include "sim/ring_queue.h"
 #include "sim/scheduler.h"
 
 namespace devices {
@@ -92,7 +92,9 @@ class ModelDevice : public BlockDevice {
   // Requests by submission order: pending_[i] has key first_key_ + i. Keys
   // are handed out in order and the front is trimmed as it is delivered, so
   // lookup is an index and the ring stays as long as the span in flight.
-  std::deque<Pending> pending_;
+  // A power-of-two ring rather than a std::deque: indexing is a mask, not a
+  // walk over the deque's block map (three operations per request).
+  sim::RingQueue<Pending> pending_;
   uint64_t first_key_ = 0;
   uint64_t next_key_ = 0;
   uint32_t in_flight_ = 0;

@@ -38,7 +38,7 @@ sim::Status CheckCapacity(std::string_view device, int64_t capacity_bytes,
   return sim::Status::Ok();
 }
 
-int64_t TransferNs(uint64_t bytes, int64_t bytes_per_sec) {
+int64_t TransferNsWide(uint64_t bytes, int64_t bytes_per_sec) {
   const unsigned __int128 num = static_cast<unsigned __int128>(bytes) * 1000000000u;
   const auto rate = static_cast<unsigned __int128>(bytes_per_sec);
   return static_cast<int64_t>((num + rate - 1) / rate);

@@ -31,10 +31,4 @@ void CheckRequest(const BlockDevice& dev, const BlockRequest& rq) {
   }
 }
 
-bool RequestInRange(const BlockDevice& dev, const BlockRequest& rq) {
-  if (rq.op == BlockOp::kFlush) return true;
-  const uint64_t cap = dev.capacity_sectors();
-  return rq.sector < cap && rq.sectors <= cap - rq.sector;
-}
-
 }  // namespace devices

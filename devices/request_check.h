@@ -4,6 +4,8 @@
 #ifndef AIOSIM_DEVICES_REQUEST_CHECK_H_
 #define AIOSIM_DEVICES_REQUEST_CHECK_H_
 
+#include <cstdint>
+
 #include "devices/block_device.h"
 
 namespace devices {
@@ -11,7 +13,13 @@ namespace devices {
 void CheckRequest(const BlockDevice& dev, const BlockRequest& rq);
 
 // True when the request's range lies inside the device (kFlush: always).
-bool RequestInRange(const BlockDevice& dev, const BlockRequest& rq);
+// Inline: every request asks, and a device asking about itself then reads
+// its capacity without a virtual call (ModelDevice's accessors are final).
+inline bool RequestInRange(const BlockDevice& dev, const BlockRequest& rq) {
+  if (rq.op == BlockOp::kFlush) return true;
+  const uint64_t cap = dev.capacity_sectors();
+  return rq.sector < cap && rq.sectors <= cap - rq.sector;
+}
 
 }  // namespace devices
 

@@ -12,7 +12,9 @@
 
 #include "kernel_model/aio.h"
 #include "kernel_model/aio_types.h"
+#include "kernel_model/kernel.h"
 #include "kernel_model/list.h"
+#include "kernel_model/sched.h"
 #include "sim/trace.h"
 
 namespace kernel {
@@ -20,8 +22,14 @@ namespace kernel {
 // --- state (aio_state.cc) ---
 // The state if it exists (no creation), else nullptr.
 aio_state* aio_state_or_null();
-// "This CPU" for the per-CPU slot caches (see aio_types.h).
-unsigned aio_this_cpu();
+// "This CPU" for the per-CPU slot caches (see aio_types.h). Inline: every
+// request asks twice (get_reqs_available, put_reqs_available), and the
+// call cost more than the answer.
+inline unsigned aio_this_cpu() {
+  task_struct* t = current();
+  if (!t) return 0;  // interrupt context: the device's IRQ is on CPU 0
+  return static_cast<unsigned>(t->pid) % Kernel::Current()->opts.nr_cpus;
+}
 static_assert(std::is_standard_layout_v<aio_kiocb>, "container_of(aio_kiocb)");
 static_assert(std::is_standard_layout_v<kioctx>, "container_of(kioctx)");
 inline aio_kiocb* aio_kiocb_from_rw(kiocb* k) { return container_of(k, aio_kiocb, rw); }

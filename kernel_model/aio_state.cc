@@ -81,13 +81,6 @@ unsigned long aio_nr() { return aio_get_state()->aio_nr; }
 unsigned long aio_max_nr() { return aio_get_state()->opts.aio_max_nr; }
 void set_aio_max_nr(unsigned long max) { aio_get_state()->opts.aio_max_nr = max; }
 
-unsigned aio_this_cpu() {
-  Kernel* k = Kernel::Current();
-  task_struct* t = current();
-  if (!t) return 0;  // interrupt context: the device's IRQ is on CPU 0
-  return static_cast<unsigned>(t->pid) % k->opts.nr_cpus;
-}
-
 size_t aio_check_leaks() {
   aio_state* st = aio_state_or_null();
   if (!st) return 0;

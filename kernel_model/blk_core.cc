@@ -13,7 +13,7 @@
 namespace kernel {
 
 request_queue::request_queue(sim::Scheduler* s, devices::BlockDevice* d, const queue_limits& lim)
-    : sched(s), dev(d), limits(lim) {
+    : sched(s), dev(d), dev_trace_id(d->trace_id()), queue_depth(d->queue_depth_max()), limits(lim) {
   sim::Trace& t = sched->trace();
   tk.queue = t.Kind("blk.queue", {"dev", "bio", "op", "sector", "sectors", "flags"});
   tk.split = t.Kind("blk.split", {"dev", "bio", "child", "sector", "sectors"});
@@ -79,7 +79,7 @@ int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 // Fails a bio before it reaches a device.
 void blk_bio_error(request_queue* q, bio* b, blk_status_t status) {
   ++q->stats.bio_errors;
-  q->sched->trace().Emit(q->tk.bio_error, {q->dev->trace_id(), i64(b->bi_id), status});
+  q->sched->trace().Emit(q->tk.bio_error, {q->dev_trace_id, i64(b->bi_id), status});
   b->bi_status = status;
   bio_endio(b);
 }
@@ -121,7 +121,7 @@ bio* bio_split_to_limits(request_queue* q, bio* b) {
   bio_advance(b, bytes);
   bio_chain(child, b);
   ++q->stats.bios_split;
-  q->sched->trace().Emit(q->tk.split, {q->dev->trace_id(), i64(b->bi_id), i64(child->bi_id),
+  q->sched->trace().Emit(q->tk.split, {q->dev_trace_id, i64(b->bi_id), i64(child->bi_id),
                                        i64(child->bi_iter.bi_sector), i64(bio_sectors(child))});
   return child;
 }
@@ -152,7 +152,7 @@ void blk_mq_submit_bio(request_queue* q, bio* b) {
     blk_insert_flush(blk_mq_alloc_request_from_bio(q, b));
     return;
   }
-  blk_plug* plug = in_task() ? blk_current_plug() : nullptr;
+  blk_plug* plug = blk_current_plug();  // nullptr in event context
   if (plug != nullptr) {
     if (blk_attempt_plug_merge(q, plug, b)) return;
     request* rq = blk_mq_alloc_request_from_bio(q, b);
@@ -252,7 +252,7 @@ void blk_mq_dispatch_one(request_queue* q, request* rq) {
   }
   ++q->in_flight;
   ++q->stats.requests_dispatched;
-  q->sched->trace().Emit(q->tk.dispatch, {q->dev->trace_id(), i64(rq->tag), static_cast<int64_t>(req_op_of(rq)),
+  q->sched->trace().Emit(q->tk.dispatch, {q->dev_trace_id, i64(rq->tag), static_cast<int64_t>(req_op_of(rq)),
                                           i64(d.sector), d.sectors, q->in_flight});
   q->dev->Submit(&rq->dev_rq);
 }
@@ -265,7 +265,7 @@ void blk_mq_complete_request(request* rq, int status) {
   --q->in_flight;
   rq->state = MQ_RQ_COMPLETE;
   ++q->stats.requests_completed;
-  q->sched->trace().Emit(q->tk.complete, {q->dev->trace_id(), i64(rq->tag), static_cast<int64_t>(req_op_of(rq)),
+  q->sched->trace().Emit(q->tk.complete, {q->dev_trace_id, i64(rq->tag), static_cast<int64_t>(req_op_of(rq)),
                                           i64(rq->dev_rq.sector), rq->dev_rq.sectors, status});
   blk_status_t st = errno_to_blk_status(status);
   if (rq->end_io != nullptr) {
@@ -304,7 +304,7 @@ void blk_mq_end_request(request* rq, blk_status_t status) {
 void blk_mq_run_hw_queue(request_queue* q) {
   if (q->running) return;
   q->running = true;
-  while (q->dev->in_flight() < q->dev->queue_depth_max()) {
+  while (q->dev->in_flight() < q->queue_depth) {
     request* rq = nullptr;
     if (!q->dispatch_list.empty()) {
       rq = q->dispatch_list.front();
@@ -324,7 +324,7 @@ void submit_bio(bio* b) {
   request_queue* q = b->bi_bdev->bd_queue.get();
   if (b->bi_id == 0) b->bi_id = q->next_bio_id++;
   ++q->stats.bios_submitted;
-  q->sched->trace().Emit(q->tk.queue, {q->dev->trace_id(), i64(b->bi_id), static_cast<int64_t>(bio_op(b)),
+  q->sched->trace().Emit(q->tk.queue, {q->dev_trace_id, i64(b->bi_id), static_cast<int64_t>(bio_op(b)),
                                        i64(b->bi_iter.bi_sector), i64(bio_sectors(b)),
                                        static_cast<int64_t>(b->bi_opf & ~REQ_OP_MASK)});
   uint64_t payload = 0;

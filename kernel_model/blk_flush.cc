@@ -41,7 +41,7 @@ void blk_insert_flush(request* rq) {
     flush_rq->end_io_data = rq;
     ++q->allocated;
     ++q->stats.requests_allocated;
-    q->sched->trace().Emit(q->tk.getrq, {q->dev->trace_id(), static_cast<int64_t>(flush_rq->tag), 0,
+    q->sched->trace().Emit(q->tk.getrq, {q->dev_trace_id, static_cast<int64_t>(flush_rq->tag), 0,
                                          static_cast<int64_t>(REQ_OP_FLUSH), 0, 0});
     q->dispatch_list.push_back(flush_rq);
   } else {

@@ -4,11 +4,17 @@
 #define AIOSIM_KERNEL_MODEL_BLK_INTERNAL_H_
 
 #include "kernel_model/blkdev.h"
+#include "kernel_model/kernel.h"
+#include "kernel_model/sched.h"
 
 namespace kernel {
 
-// The current task's plug, or nullptr (no plug, or event context).
-blk_plug* blk_current_plug();
+// The current task's plug, or nullptr (no plug, or event context). Inline:
+// every bio asks (blk_mq_submit_bio).
+inline blk_plug* blk_current_plug() {
+  task_struct* tsk = current();
+  return tsk ? tsk->plug : nullptr;
+}
 // blk-flush.c: queues a request carrying REQ_PREFLUSH/REQ_FUA or a bare
 // flush, preceded by a device flush where needed, on the dispatch list.
 void blk_insert_flush(request* rq);

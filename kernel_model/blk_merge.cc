@@ -10,7 +10,7 @@ namespace kernel {
 
 namespace {
 void trace_merge(request_queue* q, request* rq, uint64_t bio_id, int kind, sector_t sector, uint64_t sectors) {
-  q->sched->trace().Emit(q->tk.merge, {q->dev->trace_id(), static_cast<int64_t>(rq->tag), static_cast<int64_t>(bio_id),
+  q->sched->trace().Emit(q->tk.merge, {q->dev_trace_id, static_cast<int64_t>(rq->tag), static_cast<int64_t>(bio_id),
                                        kind, static_cast<int64_t>(sector), static_cast<int64_t>(sectors)});
 }
 
@@ -106,7 +106,7 @@ request* blk_mq_alloc_request_from_bio(request_queue* q, bio* b) {
   rq->start_time_ns = q->sched->Now();
   ++q->allocated;
   ++q->stats.requests_allocated;
-  q->sched->trace().Emit(q->tk.getrq, {q->dev->trace_id(), static_cast<int64_t>(rq->tag), static_cast<int64_t>(b->bi_id),
+  q->sched->trace().Emit(q->tk.getrq, {q->dev_trace_id, static_cast<int64_t>(rq->tag), static_cast<int64_t>(b->bi_id),
                                        static_cast<int64_t>(op_of(b->bi_opf)), static_cast<int64_t>(rq->__sector),
                                        static_cast<int64_t>(blk_rq_sectors(rq))});
   return rq;

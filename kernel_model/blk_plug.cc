@@ -12,11 +12,6 @@
 
 namespace kernel {
 
-blk_plug* blk_current_plug() {
-  task_struct* tsk = current();
-  return tsk ? tsk->plug : nullptr;
-}
-
 namespace {
 void flush_plug_on_schedule(task_struct* tsk) {
   if (tsk->plug != nullptr) blk_flush_plug(tsk->plug, true);

@@ -169,6 +169,12 @@ struct request_queue {
 
   sim::Scheduler* sched;
   devices::BlockDevice* dev;
+  // Constants of the device, read once: every request's trace records name
+  // the device and every queue run compares against its depth, and each
+  // was a virtual call. queue_depth is Linux's q->queue_depth (the tag set's
+  // depth, fixed at init).
+  const int64_t dev_trace_id;
+  const uint32_t queue_depth;
   queue_limits limits;
   std::unique_ptr<elevator_queue> elevator;
   std::deque<request*> dispatch_list;  // hctx->dispatch: bypasses the scheduler

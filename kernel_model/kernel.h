@@ -107,8 +107,20 @@ struct Kernel {
 
   // --- tasks (sched.cc) ---
   // The task bound to a fiber, or nullptr (event context, or a plain fiber).
+  // Inline, with the table's length kept as a number: current() asks about
+  // two dozen times per request, and size() is two loads, a subtraction
+  // and a shift.
   task_struct* task_of_fiber(sim::FiberId id) const {
-    return id < task_of_fiber_.size() ? task_of_fiber_[id] : nullptr;
+    return id < task_of_fiber_n_ ? task_of_fiber_[id] : nullptr;
+  }
+  // Binds a task to its fiber (start_task, and the scenario layer's tasks):
+  // the only way the table changes.
+  void bind_task_to_fiber(sim::FiberId id, task_struct* t) {
+    if (task_of_fiber_.size() <= id) {
+      task_of_fiber_.resize(id + 1, nullptr);
+      task_of_fiber_n_ = task_of_fiber_.size();
+    }
+    task_of_fiber_[id] = t;
   }
   // Every task ever created, by pid (exited ones stay as zombies until the
   // Kernel goes, so pids are never reused within a run).
@@ -158,7 +170,8 @@ struct Kernel {
   std::vector<std::unique_ptr<sighand_struct>> sighands_;
   std::vector<std::unique_ptr<workqueue_struct>> workqueues_;
   std::map<uint64_t, file*> live_files_;  // by file id: every file not yet released
-  std::vector<task_struct*> task_of_fiber_;
+  std::vector<task_struct*> task_of_fiber_;  // change through bind_task_to_fiber
+  size_t task_of_fiber_n_ = 0;               // task_of_fiber_.size()
   // Bit-wait heads by (word address, bit), with the number of waiters that
   // hold each. A head exists only while someone waits on it, so its trace id
   // depends on the run's waits alone, never on whether the host allocator

@@ -88,8 +88,7 @@ void start_task(Kernel* k, task_struct* t, std::function<int()> fn, bool daemon)
   so.daemon = daemon;
   t->fiber = k->sched.Spawn(
       t->comm, [t, fn = std::move(fn)] { run_task_body(t, fn); }, so);
-  if (k->task_of_fiber_.size() <= t->fiber) k->task_of_fiber_.resize(t->fiber + 1, nullptr);
-  k->task_of_fiber_[t->fiber] = t;
+  k->bind_task_to_fiber(t->fiber, t);
   k->trace().Emit(k->k.task_new, {t->pid, t->tgid, (t->flags & PF_KTHREAD) ? 1 : 0});
 }
 

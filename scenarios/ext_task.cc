@@ -42,8 +42,7 @@ kernel::task_struct* CreateProcessLeader(std::string comm, std::function<int()> 
   sim::Scheduler::SpawnOptions so;
   so.daemon = true;
   t->fiber = k->sched.Spawn(t->comm, [t, fn = std::move(fn)] { kernel::run_task_body(t, fn); }, so);
-  if (k->task_of_fiber_.size() <= t->fiber) k->task_of_fiber_.resize(t->fiber + 1, nullptr);
-  k->task_of_fiber_[t->fiber] = t;
+  k->bind_task_to_fiber(t->fiber, t);
   k->trace().Emit(k->k.task_new, {t->pid, t->tgid, 0});
   return t;
 }
@@ -82,8 +81,7 @@ kernel::task_struct* AdoptFiber(kernel::task_struct* leader, std::string comm) {
   t->fiber = fiber;
   k->pid_hash[t->pid] = t;
   k->tasks_.push_back(std::move(owned));
-  if (k->task_of_fiber_.size() <= fiber) k->task_of_fiber_.resize(fiber + 1, nullptr);
-  k->task_of_fiber_[fiber] = t;
+  k->bind_task_to_fiber(fiber, t);
   k->trace().Emit(k->k.task_new, {t->pid, t->tgid, 0});
   return t;
 }

@@ -3,10 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "devices/device_stats.h"
 #include "sim/check.h"
 #include "devices/media.h"
+#include "devices/params.h"
+#include "sim/prng.h"
 #include "tests/devices/device_test_util.h"
 
 namespace devices {
@@ -132,6 +135,34 @@ TEST_CASE("Ramdisk: submissions and completions are in the trace", "[devices]") 
                      "dev.submit t=0 " + id + " 42 1 8 8 0",
                      "dev.complete t=1410 " + id + " 42 1 0 1410",
                  });
+}
+
+}  // namespace
+}  // namespace devices
+
+namespace devices {
+namespace {
+
+// TransferNs divides in 64 bits below 8 GiB; the quotient must be the
+// 128-bit one at the edges of that range and of the rates.
+TEST_CASE("TransferNs: the 64-bit path gives the 128-bit quotient", "[devices]") {
+  const uint64_t edge = uint64_t{1} << 33;
+  const int64_t rates[] = {1, 3, 512, 999'999'937, 10'000'000'000, int64_t{1} << 50,
+                           INT64_MAX - 1, INT64_MAX};
+  const uint64_t sizes[] = {0, 1, 512, 4096, 1'000'000'007, edge - 1, edge, edge + 1};
+  for (int64_t rate : rates) {
+    for (uint64_t bytes : sizes) {
+      CAPTURE(rate, bytes);
+      CHECK(TransferNs(bytes, rate) == TransferNsWide(bytes, rate));
+    }
+  }
+  sim::Prng rng(11);
+  for (int i = 0; i < 100000; ++i) {
+    const uint64_t bytes = rng.Uniform(edge + 4);
+    const int64_t rate = static_cast<int64_t>(1 + rng.Uniform(uint64_t{1} << (1 + i % 62)));
+    CAPTURE(rate, bytes);
+    REQUIRE(TransferNs(bytes, rate) == TransferNsWide(bytes, rate));
+  }
 }
 
 }  // namespace
