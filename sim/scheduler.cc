@@ -88,6 +88,12 @@ StackPool* Scheduler::PoolFor(size_t stack_bytes) {
 
 EventId Scheduler::At(SimTime when, Callback cb) { return queue_.Schedule(when, std::move(cb)); }
 
+void Scheduler::SetFiberData(FiberId id, void* data) {
+  FiberRec* f = Rec(id);
+  SIM_CHECK(f != nullptr) << "SetFiberData of unknown fiber " << id;
+  f->data = data;
+}
+
 FiberId Scheduler::Spawn(std::string name, std::function<void()> body, SpawnOptions opts) {
   auto rec = std::make_unique<FiberRec>();
   rec->id = static_cast<FiberId>(fibers_.size() + 1);

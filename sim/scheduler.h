@@ -126,6 +126,11 @@ class Scheduler {
     return Spawn(std::move(name), std::move(body), SpawnOptions{});
   }
   FiberId CurrentFiber() const;  // 0 outside fibers (inline, below: the model asks often)
+  // One pointer a layer above keeps with each fiber (the kernel model: the
+  // task a fiber runs), so that "which task is running" is two loads, not a
+  // lookup by id. nullptr until set, and outside fibers.
+  void SetFiberData(FiberId id, void* data);
+  void* CurrentFiberData() const { return current_ != nullptr ? current_->data : nullptr; }
   std::string_view FiberName(FiberId id) const;
   bool FiberFinished(FiberId id) const;
   bool FiberBlocked(FiberId id) const;
@@ -186,6 +191,7 @@ class Scheduler {
   // more cold pointer.
   struct alignas(64) FiberRec {
     std::optional<Fiber> fiber;
+    void* data = nullptr;  // SetFiberData
     FiberId id;
     State state = State::kRunnable;
     bool daemon = false;

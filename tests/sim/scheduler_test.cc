@@ -99,6 +99,32 @@ TEST_CASE("Scheduler: a timeout that meets another runnable fiber leaves the cho
                          });
 }
 
+TEST_CASE("Scheduler: each fiber's data is what CurrentFiberData gives while it runs", "[sim][scheduler]") {
+  Scheduler s;
+  int task_a = 0;
+  int task_b = 0;
+  std::vector<void*> seen;
+  FiberId a = s.Spawn("a", [&] {
+    seen.push_back(s.CurrentFiberData());
+    s.SleepFor(10);
+    seen.push_back(s.CurrentFiberData());
+  });
+  FiberId b = s.Spawn("b", [&] {
+    seen.push_back(s.CurrentFiberData());
+    s.SleepFor(5);
+    seen.push_back(s.CurrentFiberData());
+  });
+  FiberId unset = s.Spawn("unset", [&] { seen.push_back(s.CurrentFiberData()); });
+  s.SetFiberData(a, &task_a);
+  s.SetFiberData(b, &task_b);
+  s.At(7, [&] { seen.push_back(s.CurrentFiberData()); });  // event context: no fiber
+  CHECK(s.CurrentFiberData() == nullptr);                   // outside the loop
+  CHECK_THROWS_WITH(s.SetFiberData(0, &task_a), Catch::Contains("SetFiberData of unknown fiber 0"));
+  CHECK_THROWS_AS(s.SetFiberData(unset + 1, &task_a), sim::Violation);
+  REQUIRE(s.Run().status == RunStatus::kIdle);
+  CHECK(seen == std::vector<void*>{&task_a, &task_b, nullptr, &task_b, nullptr, &task_a});
+}
+
 TEST_CASE("Scheduler: Block waits until Wake", "[sim][scheduler]") {
   Scheduler s;
   std::vector<std::string> log;
