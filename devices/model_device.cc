@@ -58,11 +58,12 @@ void ModelDevice::Submit(BlockRequest* rq) {
     plan.start_ns = plan.complete_ns = now;
   }
   rq->start_ns = plan.start_ns;
-  // Two words of capture: the callback stays inside std::function.
-  sim::EventId ev = sched_.At(plan.complete_ns, [this, key] { Deliver(key); });
+  sim::EventId ev = sched_.At(plan.complete_ns, &ModelDevice::DeliverEvent, this, key);
   pending_.push_back(Pending{rq, ev, plan, !in_range});
   ++in_flight_;
 }
+
+void ModelDevice::DeliverEvent(void* device, uint64_t key) { static_cast<ModelDevice*>(device)->Deliver(key); }
 
 void ModelDevice::Deliver(uint64_t key) {
   SIM_CHECK(key >= first_key_ && key - first_key_ < pending_.size() &&
@@ -117,7 +118,7 @@ void ModelDevice::PowerCut() {
     sched_.Cancel(p.event);
     const uint64_t k = first_key_ + i;
     p.failed = true;
-    p.event = sched_.At(now, [this, k] { Deliver(k); });
+    p.event = sched_.At(now, &ModelDevice::DeliverEvent, this, k);
     ++aborted;
   }
   const uint64_t lost = media_.DropVolatile();

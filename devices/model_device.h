@@ -82,6 +82,7 @@ class ModelDevice : public BlockDevice {
     bool failed = false;  // complete with -EIO, moving no bytes
   };
   void Deliver(uint64_t key);
+  static void DeliverEvent(void* device, uint64_t key);  // the completion event: Deliver(key)
 
   sim::Scheduler& sched_;
   std::string name_;

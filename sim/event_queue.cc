@@ -81,13 +81,14 @@ EventId EventQueue::Schedule(SimTime when, Callback cb) {
   return Push(when, slot);
 }
 
-EventId EventQueue::ScheduleRawSlow(SimTime when, RawCallback fn, void* arg) {
+EventId EventQueue::ScheduleRawSlow(SimTime when, RawCallback fn, void* arg, uint64_t word) {
   SIM_CHECK(when >= now_) << "event scheduled in the past: " << when << " < " << now_;
   SIM_CHECK(next_seq_ < kMaxSequence) << "event sequence exhausted";
   SIM_CHECK(fn != nullptr) << "empty raw callback scheduled";
   const uint32_t slot = AllocSlot();
   slots_[slot].raw = fn;
   slots_[slot].arg = arg;
+  slots_[slot].word = word;
   return Push(when, slot);
 }
 

@@ -57,8 +57,11 @@ struct BigAllocator {
 }  // namespace internal
 
 using Callback = std::function<void()>;
-// A callback without captures: fn(arg). The fast path for fiber wake-ups.
-using RawCallback = void (*)(void* arg);
+// A callback without captures: fn(arg, word), a pointer and one 64-bit word
+// kept in the event's slot (which has room for them). The fast path for
+// fiber wake-ups and device completions: no std::function to build, move
+// and destroy.
+using RawCallback = void (*)(void* arg, uint64_t word);
 
 struct EventId {
   uint32_t slot = UINT32_MAX;
@@ -78,7 +81,7 @@ class EventQueue {
 
   // REQUIRES: when >= Now(); cb (or fn) is non-empty.
   EventId Schedule(SimTime when, Callback cb);
-  EventId ScheduleRaw(SimTime when, RawCallback fn, void* arg);
+  EventId ScheduleRaw(SimTime when, RawCallback fn, void* arg, uint64_t word = 0);
   // Returns true if the event was pending and is now cancelled. Its callback
   // (and whatever it captured) is destroyed at once.
   bool Cancel(EventId id);
@@ -121,10 +124,11 @@ class EventQueue {
     uint64_t seq = 0;
     RawCallback raw = nullptr;
     void* arg = nullptr;
+    uint64_t word = 0;
     Callback cb;
     void Run() {
       if (raw) {
-        raw(arg);
+        raw(arg, word);
       } else {
         cb();
       }
@@ -184,9 +188,11 @@ class EventQueue {
   struct alignas(32) Slot {
     RawCallback raw = nullptr;  // nullptr: the callback is in callbacks_
     void* arg = nullptr;
+    uint64_t word = 0;
     uint32_t generation = 0;
     uint32_t link = kLinkEnd;
   };
+  static_assert(sizeof(Slot) == 32, "a slot is half a cache line");
   static constexpr uint32_t kLinkEnd = UINT32_MAX;
   static constexpr uint32_t kLive = UINT32_MAX - 1;
   static constexpr uint32_t kCancelled = UINT32_MAX - 2;
@@ -215,7 +221,7 @@ class EventQueue {
     free_head_ = slot;
   }
   EventId Push(SimTime when, uint32_t slot);
-  EventId ScheduleRawSlow(SimTime when, RawCallback fn, void* arg);
+  EventId ScheduleRawSlow(SimTime when, RawCallback fn, void* arg, uint64_t word);
 
   // A bucket this small (or a level-0 bucket) becomes the run when it is the
   // lowest; a bigger one is spread. Sorting k entries costs ~k/4 shifts each
@@ -287,6 +293,7 @@ class EventQueue {
     if (s.raw != nullptr) {
       out->raw = s.raw;
       out->arg = s.arg;
+      out->word = s.word;
       if (out->cb) out->cb = nullptr;
     } else {
       TakeCallback(slot, out);
@@ -330,15 +337,16 @@ class EventQueue {
 };
 
 // The hot paths, inline: one combined check, the rare cases out of line.
-inline EventId EventQueue::ScheduleRaw(SimTime when, RawCallback fn, void* arg) {
+inline EventId EventQueue::ScheduleRaw(SimTime when, RawCallback fn, void* arg, uint64_t word) {
   if (when < now_ || fn == nullptr || free_head_ == kLinkEnd || next_seq_ >= kMaxSequence) [[unlikely]] {
-    return ScheduleRawSlow(when, fn, arg);
+    return ScheduleRawSlow(when, fn, arg, word);
   }
   const uint32_t slot = free_head_;
   Slot& s = slots_[slot];
   free_head_ = s.link;
   s.raw = fn;
   s.arg = arg;
+  s.word = word;
   s.link = kLive;
   ++live_;
   Put(Entry{when, (next_seq_++ << kSeqShift) | slot});

@@ -134,7 +134,7 @@ void Scheduler::NotInFiber(std::string_view what) const {
 // The timeout event of a Block() with a deadline. FireEvent() recognises it
 // and ends the wait itself (see there); run as a plain callback it only
 // meets a fiber whose wait already ended, and does nothing.
-void Scheduler::TimeoutThunk(void* arg) {
+void Scheduler::TimeoutThunk(void* arg, uint64_t) {
   auto* f = static_cast<FiberRec*>(arg);
   SIM_CHECK(f->state != State::kBlocked) << "timeout of blocked fiber " << f->name << " run as a plain event";
 }

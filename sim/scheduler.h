@@ -111,6 +111,11 @@ class Scheduler {
 
   // --- events (any context) ---
   EventId At(SimTime when, Callback cb);
+  // The same for fn(arg, word): nothing to allocate, move or destroy (device
+  // completions, one per request).
+  EventId At(SimTime when, RawCallback fn, void* arg, uint64_t word = 0) {
+    return queue_.ScheduleRaw(when, fn, arg, word);
+  }
   EventId After(SimTime delay, Callback cb) { return At(AddTime(Now(), delay), std::move(cb)); }
   bool Cancel(EventId id) { return queue_.Cancel(id); }
   size_t PendingEvents() const { return queue_.Size(); }
@@ -225,7 +230,7 @@ class Scheduler {
   void StopWith(RunStatus status, std::string reason);
   void HandleException(std::exception_ptr e, FiberRec* f);
   [[noreturn]] void NotInFiber(std::string_view what) const;
-  static void TimeoutThunk(void* arg);
+  static void TimeoutThunk(void* arg, uint64_t);
 
   SchedulerOptions options_;
   std::unique_ptr<Chooser> chooser_;

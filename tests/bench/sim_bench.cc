@@ -84,7 +84,7 @@ Sample Repeat(int reps, F one) {
 
 uint64_t g_sink = 0;  // keeps the work observable
 
-void CountRaw(void* arg) { ++*static_cast<uint64_t*>(arg); }
+void CountRaw(void* arg, uint64_t) { ++*static_cast<uint64_t*>(arg); }
 
 // Hold model on sim::EventQueue with raw callbacks.
 double EventQueueRaw(size_t pending, uint64_t ops) {
@@ -144,7 +144,7 @@ double PriorityQueueBaseline(size_t pending, uint64_t ops) {
   for (uint64_t i = 0; i < ops; ++i) {
     PqEntry e = q.top();
     q.pop();
-    e.fn(e.arg);
+    e.fn(e.arg, 0);
     q.push(PqEntry{e.time + deltas[d++ & kDeltaMask], seq++, &CountRaw, &fired});
   }
   const double ns = ElapsedNs(t0);
@@ -209,7 +209,7 @@ double FiberRoundTripAmong(size_t count, uint64_t ops) {
   return ns / static_cast<double>(ops);
 }
 
-void Wake(void*) {}  // the bare loop's timers: the loop resumes the fiber itself
+void Wake(void*, uint64_t) {}  // the bare loop's timers: the loop resumes the fiber itself
 
 // The engine's two primitives alone, as the issue states the loop: pop the
 // earliest timer, resume the fiber it names, which pushes its next timer

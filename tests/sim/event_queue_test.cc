@@ -125,20 +125,25 @@ TEST_CASE("EventQueue: cancelling releases the callback's captures at once", "[s
 }
 
 namespace {
-void AppendArg(void* arg) { static_cast<std::vector<int>*>(arg)->push_back(7); }
-void AppendOther(void* arg) { static_cast<std::vector<int>*>(arg)->push_back(8); }
+void AppendArg(void* arg, uint64_t) { static_cast<std::vector<int>*>(arg)->push_back(7); }
+void AppendOther(void* arg, uint64_t) { static_cast<std::vector<int>*>(arg)->push_back(8); }
+void AppendWord(void* arg, uint64_t word) { static_cast<std::vector<int>*>(arg)->push_back(static_cast<int>(word)); }
 }  // namespace
 
-TEST_CASE("EventQueue: raw callbacks get their argument and keep schedule order", "[sim][event_queue]") {
+TEST_CASE("EventQueue: raw callbacks get their argument and word and keep schedule order", "[sim][event_queue]") {
   EventQueue q;
   std::vector<int> fired;
   q.ScheduleRaw(SimTime{10}, &AppendArg, &fired);
   q.Schedule(SimTime{10}, [&] { fired.push_back(1); });
   q.ScheduleRaw(SimTime{10}, &AppendOther, &fired);
-  EventId id = q.ScheduleRaw(SimTime{5}, &AppendOther, &fired);
+  q.ScheduleRaw(SimTime{10}, &AppendWord, &fired, 42);
+  q.ScheduleRaw(SimTime{10}, &AppendWord, &fired);  // the word defaults to 0
+  EventId id = q.ScheduleRaw(SimTime{5}, &AppendWord, &fired, 5);
   CHECK(q.Cancel(id));
+  // A slot freed by the cancel is reused without its old word.
+  q.ScheduleRaw(SimTime{11}, &AppendWord, &fired, 3);
   q.RunUntilIdle();
-  CHECK(fired == std::vector<int>{7, 1, 8});
+  CHECK(fired == std::vector<int>{7, 1, 8, 42, 0, 3});
 }
 
 TEST_CASE("EventQueue: Pop gives exactly one of raw and cb", "[sim][event_queue]") {
@@ -154,6 +159,7 @@ TEST_CASE("EventQueue: Pop gives exactly one of raw and cb", "[sim][event_queue]
   REQUIRE(q.Pop(&f));  // the same Fired reused: the old callback is dropped
   CHECK(f.raw == &AppendArg);
   CHECK(f.arg == &fired);
+  CHECK(f.word == 0);
   CHECK_FALSE(static_cast<bool>(f.cb));
   f.Run();
   CHECK(fired == std::vector<int>{1, 7});
@@ -462,7 +468,7 @@ TEST_CASE("EventQueue: 100k random operations agree with a (time, seq) multimap"
         const SimTime when = q.Now() + delta;
         const uint64_t seq = next_seq++;
         EventId id = rng.Chance(1, 2) ? q.Schedule(when, [&fired, when, seq] { fired.emplace_back(when, seq); })
-                                      : q.ScheduleRaw(when, [](void*) {}, nullptr);
+                                      : q.ScheduleRaw(when, [](void*, uint64_t) {}, nullptr);
         ref.emplace(std::make_pair(when, seq), 0);
         ids[seq] = id;
         times[seq] = when;
