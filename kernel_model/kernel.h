@@ -107,22 +107,12 @@ struct Kernel {
 
   // --- tasks (sched.cc) ---
   // The task bound to a fiber, or nullptr (event context, or a plain fiber).
-  // Inline, with the table's length kept as a number: current() asks about
-  // two dozen times per request, and size() is two loads, a subtraction
-  // and a shift.
-  task_struct* task_of_fiber(sim::FiberId id) const {
-    return id < task_of_fiber_n_ ? task_of_fiber_[id] : nullptr;
-  }
+  // The scheduler keeps it with the fiber (its fiber data), so current() is
+  // two loads.
+  task_struct* task_of_fiber(sim::FiberId id) const { return static_cast<task_struct*>(sched.FiberData(id)); }
   // Binds a task to its fiber (start_task, and the scenario layer's tasks):
-  // the only way the table changes.
-  void bind_task_to_fiber(sim::FiberId id, task_struct* t) {
-    if (task_of_fiber_.size() <= id) {
-      task_of_fiber_.resize(id + 1, nullptr);
-      task_of_fiber_n_ = task_of_fiber_.size();
-    }
-    task_of_fiber_[id] = t;
-    sched.SetFiberData(id, t);  // what current() reads
-  }
+  // the only way a fiber's task is set. REQUIRES: the fiber exists.
+  void bind_task_to_fiber(sim::FiberId id, task_struct* t) { sched.SetFiberData(id, t); }
   // Every task ever created, by pid (exited ones stay as zombies until the
   // Kernel goes, so pids are never reused within a run).
   std::map<pid_t, task_struct*> pid_hash;
@@ -171,8 +161,6 @@ struct Kernel {
   std::vector<std::unique_ptr<sighand_struct>> sighands_;
   std::vector<std::unique_ptr<workqueue_struct>> workqueues_;
   std::map<uint64_t, file*> live_files_;  // by file id: every file not yet released
-  std::vector<task_struct*> task_of_fiber_;  // change through bind_task_to_fiber
-  size_t task_of_fiber_n_ = 0;               // task_of_fiber_.size()
   // Bit-wait heads by (word address, bit), with the number of waiters that
   // hold each. A head exists only while someone waits on it, so its trace id
   // depends on the run's waits alone, never on whether the host allocator
@@ -202,7 +190,7 @@ inline Kernel* Kernel::Current() { return kernel_internal::current_kernel; }
 
 // The running task, or nullptr in event (irq) context: the task
 // bind_task_to_fiber() keeps with the running fiber (asked about two dozen
-// times per request, so two loads rather than a lookup by fiber id).
+// times per request: two loads, no lookup by fiber id).
 inline task_struct* current() {
   Kernel* k = Kernel::Current();
   return k ? static_cast<task_struct*>(k->sched.CurrentFiberData()) : nullptr;

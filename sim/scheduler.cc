@@ -94,6 +94,11 @@ void Scheduler::SetFiberData(FiberId id, void* data) {
   f->data = data;
 }
 
+void* Scheduler::FiberData(FiberId id) const {
+  const FiberRec* f = Rec(id);
+  return f != nullptr ? f->data : nullptr;
+}
+
 FiberId Scheduler::Spawn(std::string name, std::function<void()> body, SpawnOptions opts) {
   auto rec = std::make_unique<FiberRec>();
   rec->id = static_cast<FiberId>(fibers_.size() + 1);

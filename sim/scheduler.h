@@ -135,6 +135,7 @@ class Scheduler {
   // task a fiber runs), so that "which task is running" is two loads, not a
   // lookup by id. nullptr until set, and outside fibers.
   void SetFiberData(FiberId id, void* data);
+  void* FiberData(FiberId id) const;  // nullptr for an unknown fiber too
   void* CurrentFiberData() const { return current_ != nullptr ? current_->data : nullptr; }
   std::string_view FiberName(FiberId id) const;
   bool FiberFinished(FiberId id) const;

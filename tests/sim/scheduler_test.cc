@@ -117,6 +117,10 @@ TEST_CASE("Scheduler: each fiber's data is what CurrentFiberData gives while it 
   FiberId unset = s.Spawn("unset", [&] { seen.push_back(s.CurrentFiberData()); });
   s.SetFiberData(a, &task_a);
   s.SetFiberData(b, &task_b);
+  CHECK(s.FiberData(a) == &task_a);
+  CHECK(s.FiberData(unset) == nullptr);
+  CHECK(s.FiberData(0) == nullptr);
+  CHECK(s.FiberData(unset + 1) == nullptr);
   s.At(7, [&] { seen.push_back(s.CurrentFiberData()); });  // event context: no fiber
   CHECK(s.CurrentFiberData() == nullptr);                   // outside the loop
   CHECK_THROWS_WITH(s.SetFiberData(0, &task_a), Catch::Contains("SetFiberData of unknown fiber 0"));
