@@ -182,10 +182,9 @@ void EventQueue::SpreadEntries(const Entry* in, const Entry* end, int level) {
   uint64_t occupied[kLevels] = {};
   for (; in != end; ++in) {
     const uint64_t t = static_cast<uint64_t>(in->time);
-    const unsigned to = static_cast<unsigned>(63 - __builtin_clzll((t ^ base) | 1)) / kLevelBits;
-    const unsigned b = static_cast<unsigned>(t >> (kLevelBits * to)) & (kBuckets - 1);
-    wheel_[to][b].push_back(*in);
-    occupied[to] |= uint64_t{1} << b;
+    const Place p = PlaceOf(t, base);
+    wheel_[p.level][p.bucket].push_back(*in);
+    occupied[p.level] |= uint64_t{1} << p.bucket;
   }
   for (int l = 0; l < level; ++l) {
     occupied_[l] = occupied[l];

@@ -229,6 +229,17 @@ class EventQueue {
   // visit per lower bucket later.
   static constexpr uint32_t kRunMax = 16;
 
+  // Where the wheel files time t around the base: the level of the highest
+  // bit in which they differ (t == base files at level 0), and t's bits of
+  // that level.
+  struct Place {
+    unsigned level;
+    unsigned bucket;
+  };
+  static Place PlaceOf(uint64_t t, uint64_t base) {
+    const unsigned level = static_cast<unsigned>(63 - __builtin_clzll((t ^ base) | 1)) / kLevelBits;
+    return Place{level, static_cast<unsigned>(t >> (kLevelBits * level)) & (kBuckets - 1)};
+  }
   // Files an entry: into the run when it is earlier than sorted_below_, else
   // into the wheel around cur_. By value: an Entry built in memory by two
   // 8-byte stores and copied by one 16-byte load stalls store forwarding.
@@ -238,13 +249,10 @@ class EventQueue {
       PutRun(e);
       return;
     }
-    // x | 1: an entry at cur_ itself (x == 0) files at level 0.
-    const uint64_t x = t ^ cur_;
-    const unsigned level = static_cast<unsigned>(63 - __builtin_clzll(x | 1)) / kLevelBits;
-    const unsigned b = static_cast<unsigned>(t >> (kLevelBits * level)) & (kBuckets - 1);
-    wheel_[level][b].push_back(e);
-    occupied_[level] |= 1ull << b;
-    levels_ |= 1u << level;
+    const Place p = PlaceOf(t, cur_);
+    wheel_[p.level][p.bucket].push_back(e);
+    occupied_[p.level] |= 1ull << p.bucket;
+    levels_ |= 1u << p.level;
   }
   void PutRun(Entry e);
   int LowestBucket(int level) const { return __builtin_ctzll(occupied_[level]); }
