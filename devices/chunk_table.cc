@@ -1,7 +1,9 @@
 #include "devices/chunk_table.h"
 
-#include <cstdlib>
-#include <new>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "sim/check.h"
@@ -9,14 +11,52 @@
 namespace devices {
 
 namespace {
-uint8_t* AllocChunk() { return static_cast<uint8_t*>(::operator new(ChunkTable::kBytes)); }
-void FreeChunk(uint8_t* p) { ::operator delete(p); }
+
+constexpr size_t kFirstSlab = 16 * ChunkTable::kBytes;
+constexpr size_t kHugeSlab = size_t{2} << 20;
+
+// `bytes` of zeroed, page-aligned host memory, aligned to `bytes` itself
+// when it is a huge slab (the kernel backs only aligned 2 MiB ranges with
+// huge pages); the surplus of the over-sized mapping is returned at once.
+void* MapSlab(size_t bytes) {
+  const size_t over = bytes == kHugeSlab ? bytes : 0;
+  void* m = mmap(nullptr, bytes + over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  SIM_CHECK(m != MAP_FAILED) << "chunk table: cannot map " << bytes + over << " bytes of media storage";
+  if (over == 0) return m;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(m);
+  const uintptr_t aligned = (start + bytes - 1) & ~(uintptr_t{bytes} - 1);
+  if (aligned > start) munmap(m, aligned - start);
+  const uintptr_t tail = start + bytes + over - (aligned + bytes);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + bytes), tail);
+  void* slab = reinterpret_cast<void*>(aligned);
+  // Advice only: without transparent huge pages the slab is still correct.
+  madvise(slab, bytes, MADV_HUGEPAGE);
+  return slab;
+}
+
 }  // namespace
 
 ChunkTable::~ChunkTable() {
-  for (Slot& s : slots_) {
-    if (s.key != 0) FreeChunk(s.data);
+  for (const Slab& s : slabs_) munmap(s.base, s.bytes);
+}
+
+uint8_t* ChunkTable::AllocChunk() {
+  if (!free_.empty()) {
+    uint8_t* p = free_.back();
+    free_.pop_back();
+    return p;
   }
+  if (bump_ == bump_end_) {
+    const size_t bytes = slabs_.empty() ? kFirstSlab : std::min(slabs_.back().bytes * 2, kHugeSlab);
+    void* base = MapSlab(bytes);
+    slabs_.push_back({base, bytes});
+    reserved_ += bytes;
+    bump_ = static_cast<uint8_t*>(base);
+    bump_end_ = bump_ + bytes;
+  }
+  uint8_t* p = bump_;
+  bump_ += kBytes;
+  return p;
 }
 
 uint8_t* ChunkTable::Insert(uint64_t chunk) {
@@ -42,7 +82,7 @@ void ChunkTable::Erase(uint64_t chunk) {
     if (slots_[i].key == 0) return;
     i = (i + 1) & mask_;
   }
-  FreeChunk(slots_[i].data);
+  free_.push_back(slots_[i].data);
   --size_;
   // Backward shift: move each later member of the cluster into the hole if
   // its home does not lie cyclically in (hole, its position].

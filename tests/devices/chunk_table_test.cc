@@ -2,8 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "sim/prng.h"
 
@@ -58,6 +60,39 @@ TEST_CASE("ChunkTable: agrees with a map under random inserts and erases", "[dev
       CHECK(p[ChunkTable::kBytes - 1] == it->second);
     }
   }
+}
+
+TEST_CASE("ChunkTable: chunk bytes are page-aligned, disjoint, and reused after erasure", "[devices]") {
+  ChunkTable t;
+  CHECK(t.reserved_bytes() == 0);
+  // Past the first slabs, into 2 MiB ones: 1500 chunks are ~5.9 MiB.
+  std::set<uintptr_t> starts;
+  for (uint64_t c = 0; c < 1500; ++c) {
+    uint8_t* p = t.Insert(c);
+    const auto at = reinterpret_cast<uintptr_t>(p);
+    CHECK(at % ChunkTable::kBytes == 0);
+    starts.insert(at);
+    std::memset(p, static_cast<int>(c & 0xff), ChunkTable::kBytes);
+  }
+  // Disjoint: distinct page-aligned starts of kBytes each cannot overlap,
+  // and every chunk still holds what was written to it.
+  CHECK(starts.size() == 1500);
+  for (uint64_t c = 0; c < 1500; c += 97) {
+    const uint8_t* p = t.Find(c);
+    CHECK(p[0] == (c & 0xff));
+    CHECK(p[ChunkTable::kBytes - 1] == (c & 0xff));
+  }
+  const size_t held = t.reserved_bytes();
+  CHECK(held >= 1500 * ChunkTable::kBytes);
+  CHECK(held < 1500 * ChunkTable::kBytes + (size_t{2} << 20));
+  // Erase everything and insert as many other chunks: no new storage, and
+  // the new chunks sit where the old ones were.
+  for (uint64_t c = 0; c < 1500; ++c) t.Erase(c);
+  for (uint64_t c = 0; c < 1500; ++c) {
+    uint8_t* p = t.Insert(100000 + c);
+    CHECK(starts.count(reinterpret_cast<uintptr_t>(p)) == 1);
+  }
+  CHECK(t.reserved_bytes() == held);
 }
 
 }  // namespace
