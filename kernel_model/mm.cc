@@ -105,6 +105,56 @@ void exit_mmap(mm_struct* mm) {
 
 }  // namespace
 
+void vm_backing_grow(vm_backing* b, size_t need) {
+  if (b->bytes.size() >= need) return;
+  if (b->pins == 0) {
+    b->bytes.resize(need, 0);
+    return;
+  }
+  std::vector<u8> grown(need, 0);
+  std::memcpy(grown.data(), b->bytes.data(), b->bytes.size());
+  b->retired.push_back(std::move(b->bytes));  // the buffer itself is kept
+  b->bytes = std::move(grown);
+}
+
+int pin_user_pages(mm_struct* mm, user_ptr addr, unsigned long len, unsigned gup_flags,
+                   std::vector<user_pin>* out) {
+  if (len == 0) return 0;
+  if (!mm || !access_ok(addr, len)) return -EFAULT;
+  const unsigned long need = (gup_flags & FOLL_WRITE) ? VM_WRITE : VM_READ;
+  const size_t first = out->size();
+  unsigned long a = addr;
+  const unsigned long end = addr + len;
+  while (a < end) {
+    vm_area_struct* v = find_vma_containing(mm, a);
+    if (!v || (v->vm_flags & need) != need) {
+      for (size_t i = first; i < out->size(); ++i) unpin_user_pages(&(*out)[i]);
+      out->resize(first);
+      return -EFAULT;
+    }
+    const unsigned long n = std::min(end, v->vm_end) - a;
+    user_pin p;
+    p.backing = v->backing;
+    p.off = v->backing_off + (a - v->vm_start);
+    p.len = n;
+    p.at = v->data_at(a);
+    ++p.backing->pins;
+    out->push_back(std::move(p));
+    a += n;
+  }
+  return 0;
+}
+
+void unpin_user_pages(user_pin* p) {
+  if (!p->backing) return;
+  vm_backing* b = p->backing.get();
+  u8* now = b->bytes.data() + p->off;
+  if (now != p->at) std::memcpy(now, p->at, p->len);
+  if (--b->pins == 0) b->retired.clear();
+  p->backing.reset();
+  p->at = nullptr;
+}
+
 mm_struct* mm_alloc() {
   Kernel* k = Kernel::Current();
   k->mms_.push_back(std::make_unique<mm_struct>());
@@ -268,7 +318,7 @@ unsigned long vm_mremap(mm_struct* mm, unsigned long old_addr, unsigned long old
     if (range_free(mm, old_addr + old_len, old_addr + new_len)) {
       // Grow in place.
       const unsigned long need = v->backing_off + new_len;
-      if (v->backing->bytes.size() < need) v->backing->bytes.resize(need, 0);
+      if (v->backing->bytes.size() < need) vm_backing_grow(v->backing.get(), need);
       mm->total_vm_bytes += new_len - old_len;
       v->vm_end = old_addr + new_len;
       return old_addr;
@@ -301,7 +351,7 @@ unsigned long vm_mremap(mm_struct* mm, unsigned long old_addr, unsigned long old
   mm->total_vm_bytes -= old_len;
   if (new_len > old_len) {
     const unsigned long need = moved->backing_off + new_len;
-    if (moved->backing->bytes.size() < need) moved->backing->bytes.resize(need, 0);
+    if (moved->backing->bytes.size() < need) vm_backing_grow(moved->backing.get(), need);
   }
   moved->vm_end = dest + new_len;
   insert_vma(mm, std::move(moved));

@@ -70,9 +70,18 @@ struct file;
 struct kioctx_table;  // defined by AIO; the mm holds a pointer only
 
 // Real bytes, shared by every mapping and kernel object that views them.
+// Pinned bytes (pin_user_pages) never move: growing a pinned backing
+// (mremap) gives it new bytes and keeps the old ones, where DMA may still
+// land, until the last pin goes (see unpin_user_pages).
 struct vm_backing {
   std::vector<u8> bytes;
+  int pins = 0;                          // live user_pins on these bytes
+  std::vector<std::vector<u8>> retired;  // earlier bytes, kept while pinned
 };
+
+// Grows b->bytes to at least `need` bytes (new bytes zero), keeping the
+// current ones in place when they are pinned.
+void vm_backing_grow(vm_backing* b, size_t need);
 
 struct vm_operations_struct {
   void (*open)(vm_area_struct* vma) = nullptr;   // a copy was made (fork, split)
@@ -172,6 +181,28 @@ int vm_munmap(mm_struct* mm, unsigned long start, size_t len);
 // without MREMAP_MAYMOVE.
 unsigned long vm_mremap(mm_struct* mm, unsigned long old_addr, unsigned long old_len,
                         unsigned long new_len, unsigned long flags, unsigned long new_addr);
+
+// pin_user_pages (mm/gup.c, FOLL_PIN): the bytes behind a user range, held
+// for DMA by the device model. A pin keeps its mapping's bytes alive and in
+// place (a later munmap, mprotect or fork does not move them, as pinned
+// pages stay with the pinner in Linux), so a device may write `at` until
+// unpin_user_pages.
+struct user_pin {
+  std::shared_ptr<vm_backing> backing;  // null: kernel memory, not pinned
+  unsigned long off = 0;                // of the pinned range in backing->bytes
+  unsigned long len = 0;
+  u8* at = nullptr;                     // the range's bytes
+};
+// Pins [addr, addr+len) of mm, one pin per mapping the range crosses,
+// appended to *out. gup_flags: FOLL_WRITE needs VM_WRITE, else VM_READ.
+// Returns 0, or -EFAULT when a byte of the range is not mapped or lacks the
+// permission (then nothing is pinned and *out is unchanged).
+int pin_user_pages(mm_struct* mm, user_ptr addr, unsigned long len, unsigned gup_flags,
+                   std::vector<user_pin>* out);
+// Releases a pin. If its backing grew while pinned, the bytes written at
+// p->at (the DMA) are copied to where the range now lives, as if they had
+// landed there.
+void unpin_user_pages(user_pin* p);
 
 // The syscalls on current()->mm. Errors as above; mmap of a file (fd != -1
 // without MAP_ANONYMOUS) is -ENODEV.

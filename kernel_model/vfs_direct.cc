@@ -18,10 +18,15 @@
 //   -ENOSPC if nothing fit), zero the parts of newly allocated blocks the
 //   write does not cover, use REQ_FUA with IOCB_DSYNC (so no later flush is
 //   needed), and grow i_size at completion.
-// - The bytes move through a buffer owned by the request: a write copies the
-//   user's data when it is submitted; a read copies into the submitter's
-//   memory (its mm, held with mmgrab) when the last bio completes. A user
-//   buffer that faults gives -EFAULT.
+// - A write's bytes move through a buffer owned by the request: the user's
+//   data is copied when the write is submitted (a buffer that faults gives
+//   -EFAULT). A read pins the user buffer at submission (pin_user_pages with
+//   FOLL_WRITE, as bio_iov_iter_get_pages does; a buffer that is not mapped
+//   writable gives -EFAULT before any I/O) and the device writes into it as
+//   each bio completes, whole blocks up to io size (past EOF within the last
+//   block too, as Linux's DMA does); holes are zeroed in it at submission.
+//   The pins go when the request completes: a buffer unmapped meanwhile
+//   still receives the data (the pages stay with the pin), not -EFAULT.
 // - Synchronous kiocbs (no ki_complete) sleep until every bio is done and
 //   return the byte count or -errno. Asynchronous ones return -EIOCBQUEUED
 //   (or an error before any I/O was issued); the last bio's completion, in
@@ -88,13 +93,14 @@ struct dio {
   loff_t pos = 0;
   size_t size = 0;          // bytes of I/O issued (reads: up to EOF, block aligned)
   size_t result = 0;        // bytes reported on success
-  // The data, pos-relative, size bytes: written by copy_from_iter (writes)
-  // or by the device and hole zeroing (reads) before anything reads it.
+  // Writes: the data, pos-relative, size bytes, copied in at submission.
   std::unique_ptr<uint8_t[]> buf;
   size_t buf_bytes = 0;     // buf's length (a recycled request keeps it)
   std::vector<uint8_t> zeros;  // source for zeroing new blocks
-  dio_segments segs;  // where read data goes
-  mm_struct* mm = nullptr;
+  // Reads: where the data goes, in order (size bytes in all): pinned user
+  // memory, or kernel memory (a pin without a backing). A recycled request
+  // keeps the vector's capacity.
+  std::vector<user_pin> pins;
   int remaining = 1;        // bios in flight + the submitter's reference
   int error = 0;
   bool is_async = false;
@@ -138,8 +144,7 @@ void dio_free(dio* d) {
   d->size = 0;
   d->result = 0;
   d->zeros.clear();
-  d->segs = dio_segments();
-  d->mm = nullptr;
+  d->pins.clear();
   d->remaining = 1;
   d->error = 0;
   d->is_async = false;
@@ -208,31 +213,17 @@ long dio_complete(dio* d) {
     res = d->error;
   } else {
     res = static_cast<long>(d->result);
-    if (d->rw == READ) {
-      size_t at = 0;
-      for (const dio_segment& s : d->segs.view()) {
-        if (at >= d->result) break;
-        size_t n = std::min(s.len, d->result - at);
-        if (s.kaddr) {
-          std::memcpy(s.kaddr, d->buf.get() + at, n);
-        } else if (copy_to_mm(d->mm, s.uaddr, d->buf.get() + at, n) != 0) {
-          res = -EFAULT;
-          break;
-        }
-        at += n;
-      }
-    } else {
+    if (d->rw == WRITE) {
       loff_t end = d->pos + static_cast<loff_t>(d->result);
       if (end > i_size_read(d->ino)) i_size_write(d->ino, end);
     }
   }
+  for (user_pin& p : d->pins) unpin_user_pages(&p);
   if (d->rw == WRITE && d->result > 0) {
     // kiocb_invalidate_post_direct_write, without sleeping.
     invalidate_mapping_pages(d->ino->i_mapping, static_cast<pgoff_t>(d->pos >> PAGE_SHIFT),
                              static_cast<pgoff_t>((d->pos + static_cast<loff_t>(d->result) - 1) >> PAGE_SHIFT));
   }
-  if (d->mm) mmdrop(d->mm);
-  d->mm = nullptr;
   inode_dio_end(d->ino);
   dio_trace_done(d, res);
   return res;
@@ -258,25 +249,90 @@ void dio_bio_end_io(bio* b) {
   dio_put(d);
 }
 
-// One bio over [addr, addr + len) at sector, in page-sized segments.
-void dio_submit(dio* d, block_device* bdev, blk_opf_t opf, sector_t sector, uint8_t* addr, size_t len) {
-  while (len > 0) {
-    // bio_iov_vecs_to_alloc: a vec per page, at most BIO_MAX_VECS.
-    const size_t pages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
-    bio* b = bio_alloc(bdev, static_cast<uint16_t>(std::min<size_t>(pages, BIO_MAX_VECS)), opf);
-    b->bi_iter.bi_sector = sector;
-    b->bi_private = d;
-    b->bi_end_io = dio_bio_end_io;
+// Bios for `len` bytes at `sector`, whose memory comes as one or more runs
+// (add() each in order, then finish()): page-sized segments, a bio filled
+// until it has no vec left, then the next.
+struct dio_bio_builder {
+  dio* d;
+  block_device* bdev;
+  blk_opf_t opf;
+  sector_t sector;
+  size_t left;  // bytes not yet added
+  bio* b = nullptr;
+
+  void add(uint8_t* addr, size_t len) {
     while (len > 0) {
-      uint32_t chunk = static_cast<uint32_t>(std::min<size_t>(len, PAGE_SIZE));
-      if (bio_add_addr(b, addr, chunk) == 0) break;
+      if (b == nullptr) {
+        // bio_iov_vecs_to_alloc: a vec per page, at most BIO_MAX_VECS.
+        const size_t pages = (left + PAGE_SIZE - 1) / PAGE_SIZE;
+        b = bio_alloc(bdev, static_cast<uint16_t>(std::min<size_t>(pages, BIO_MAX_VECS)), opf);
+        b->bi_iter.bi_sector = sector;
+        b->bi_private = d;
+        b->bi_end_io = dio_bio_end_io;
+      }
+      const uint32_t chunk = static_cast<uint32_t>(std::min<size_t>(len, PAGE_SIZE));
+      if (bio_add_addr(b, addr, chunk) == 0) {
+        finish();
+        continue;
+      }
       addr += chunk;
       len -= chunk;
+      left -= chunk;
       sector += chunk >> SECTOR_SHIFT;
     }
+  }
+  void finish() {
+    if (b == nullptr) return;
     ++d->remaining;
     submit_bio(b);
+    b = nullptr;
   }
+};
+
+// One bio chain over [addr, addr + len) at sector.
+void dio_submit(dio* d, block_device* bdev, blk_opf_t opf, sector_t sector, uint8_t* addr, size_t len) {
+  dio_bio_builder bb{d, bdev, opf, sector, len};
+  bb.add(addr, len);
+  bb.finish();
+}
+
+// fn(addr, n) for each run of host memory behind the read's pos-relative
+// bytes [off, off + len), in order.
+template <typename Fn>
+void for_each_read_run(dio* d, size_t off, size_t len, Fn&& fn) {
+  size_t base = 0;  // pos-relative start of the current pin
+  for (user_pin& p : d->pins) {
+    if (len == 0) break;
+    if (off < base + p.len) {
+      const size_t in = off - base;
+      const size_t n = std::min<size_t>(p.len - in, len);
+      fn(p.at + in, n);
+      off += n;
+      len -= n;
+    }
+    base += p.len;
+  }
+}
+
+// Pins (or, for kernel memory, records) the memory of the first `len` bytes
+// of the iter's segments as the read's destination. 0 or -EFAULT.
+int dio_pin_read(dio* d, const dio_segments& segs, size_t len, mm_struct* mm) {
+  for (const dio_segment& s : segs.view()) {
+    if (len == 0) break;
+    const size_t n = std::min(s.len, len);
+    if (s.kaddr) {
+      user_pin p;
+      p.len = n;
+      p.at = static_cast<u8*>(s.kaddr);
+      d->pins.push_back(std::move(p));
+    } else if (pin_user_pages(mm, s.uaddr, n, FOLL_WRITE, &d->pins) != 0) {
+      for (user_pin& p : d->pins) unpin_user_pages(&p);
+      d->pins.clear();
+      return -EFAULT;
+    }
+    len -= n;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -337,22 +393,21 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
   d->pos = pos;
   d->size = io_size;
   d->result = result;
-  d->segs = std::move(segs);
   d->is_async = !is_sync_kiocb(iocb);
-  dio_reserve(d, io_size);  // not zeroed: every byte read out is written first
   if (rw == WRITE) {
+    dio_reserve(d, io_size);  // not zeroed: every byte written out is copied in first
     size_t copied = copy_from_iter(d->buf.get(), count, iter);
     if (copied < count) {
       dio_free(d);
       return -EFAULT;
     }
   } else {
-    iov_iter_advance(iter, result);
     task_struct* tsk = current();
-    if (tsk != nullptr && tsk->mm != nullptr) {
-      d->mm = tsk->mm;
-      mmgrab(d->mm);
+    if (dio_pin_read(d, segs, io_size, tsk != nullptr ? tsk->mm : nullptr) != 0) {
+      dio_free(d);
+      return -EFAULT;
     }
+    iov_iter_advance(iter, result);
   }
   st->kernel->trace().Emit(st->tk.dio, {static_cast<int64_t>(ino->i_ino), rw, pos, static_cast<int64_t>(count),
                                         d->is_async ? 1 : 0});
@@ -379,8 +434,8 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
       break;
     }
     uint64_t run_bytes = std::min<uint64_t>(len * bs - in_blk, io_size - off);
-    if (pblk == SIMPLEFS_HOLE) {  // reads only: a hole reads as zeros
-      std::memset(d->buf.get() + off, 0, run_bytes);
+    if (pblk == SIMPLEFS_HOLE) {  // reads only: a hole reads as zeros (iov_iter_zero)
+      for_each_read_run(d, off, run_bytes, [](uint8_t* at, size_t n) { std::memset(at, 0, n); });
       off += run_bytes;
       continue;
     }
@@ -393,7 +448,13 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
       if (tail < bs) dio_submit(d, bdev, opf, blk_sector + (tail >> SECTOR_SHIFT), d->zeros.data(), bs - tail);
     }
     sector_t sector = simplefs_block_sector(sb, pblk) + (in_blk >> SECTOR_SHIFT);
-    dio_submit(d, bdev, opf, sector, d->buf.get() + off, run_bytes);
+    if (rw == WRITE) {
+      dio_submit(d, bdev, opf, sector, d->buf.get() + off, run_bytes);
+    } else {
+      dio_bio_builder bb{d, bdev, opf, sector, run_bytes};
+      for_each_read_run(d, off, run_bytes, [&bb](uint8_t* at, size_t n) { bb.add(at, n); });
+      bb.finish();
+    }
     off += run_bytes;
   }
   blk_finish_plug(&plug);

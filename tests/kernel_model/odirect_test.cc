@@ -1,6 +1,7 @@
 // O_DIRECT: alignment errors, cache bypass and coherence with cached
 // pages, EOF handling, zeroing of new blocks, IOCB_NOWAIT, and the async
-// (-EIOCBQUEUED / ki_complete) path the AIO layer builds on.
+// (-EIOCBQUEUED / ki_complete) path the AIO layer builds on, and the pinning
+// of a read's user buffer (faults at submission; data into the pinned pages).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "kernel_model/fdtable.h"
 #include "kernel_model/fs.h"
+#include "kernel_model/mm.h"
 #include "kernel_model/read_write.h"
 #include "kernel_model/uio.h"
 #include "kernel_model/vfs_namei.h"
@@ -247,4 +249,135 @@ TEST_CASE("odirect: an async kiocb returns -EIOCBQUEUED and completes from bi_en
   CHECK(V(read_back) == kernel_test::PatternBytes(ino->i_ino, 0, 8192));
   CHECK(w.Contents("/data/f", 65536, 8192) == std::vector<uint8_t>(8192, 'A'));
   CHECK(ino->i_dio_count == 0);
+}
+
+TEST_CASE("odirect: a read pins its buffer at submission: -EFAULT before any I/O unless it is mapped writable",
+          "[odirect]") {
+  StorageWorld w;
+  w.AddRamdisk("sda");
+  w.Mount("sda", "/data");
+  w.File("/data/f", 1 << 20);
+  long unmapped = 0, readonly = 0, half_mapped = 0, vectored = 0;
+  std::string first_half, got_a, got_b;
+  size_t reads_before_vectored = 1;
+  w.RunTask([&] {
+    unsigned fd = static_cast<unsigned>(kernel::sys_open("/data/f", O_RDONLY | O_DIRECT, 0));
+    unmapped = kernel::sys_pread64(fd, 0x1000, 4096, 0);
+    readonly = kernel::sys_pread64(fd, ualloc(4096, PROT_READ), 4096, 0);
+    kernel::user_ptr two = ualloc(8192);
+    uput(two, std::string(8192, 'x'));
+    kernel::sys_munmap(two + 4096, 4096);
+    half_mapped = kernel::sys_pread64(fd, two, 8192, 0);
+    first_half = uget(two, 4096);
+    reads_before_vectored = w.DispatchedSectors(kernel::REQ_OP_READ).size();
+    // Two buffers in two mappings: one request, the data split between them.
+    kernel::user_ptr a = ualloc(4096), b = ualloc(4096);
+    kernel::user_ptr iov = ualloc(32);
+    kernel::iovec v[2] = {{a, 4096}, {b, 4096}};
+    uput(iov, v, sizeof(v));
+    vectored = kernel::sys_preadv(fd, iov, 2, 8192);
+    got_a = uget(a, 4096);
+    got_b = uget(b, 4096);
+    return 0;
+  });
+  CHECK(unmapped == -EFAULT);
+  CHECK(readonly == -EFAULT);
+  CHECK(half_mapped == -EFAULT);
+  CHECK(first_half == std::string(4096, 'x'));  // no I/O was issued into it
+  CHECK(reads_before_vectored == 0);
+  CHECK(vectored == 8192);
+  CHECK(w.DispatchedSectors(kernel::REQ_OP_READ) == std::vector<int64_t>{16});
+  unsigned long ino = kernel::lookup_path("/data/f")->i_ino;
+  CHECK(V(got_a) == kernel_test::PatternBytes(ino, 8192, 4096));
+  CHECK(V(got_b) == kernel_test::PatternBytes(ino, 12288, 4096));
+}
+
+TEST_CASE("odirect: an async read lands in its pinned pages though the buffer is unmapped, moved or "
+          "write-protected meanwhile",
+          "[odirect][aio]") {
+  StorageWorld w;
+  DiskSpec spec;
+  spec.latency_ns = 3 * sim::kMillisecond;
+  w.AddRamdisk("sda", spec);
+  w.Mount("sda", "/data");
+  w.File("/data/f", 1 << 20);
+  AsyncResult res[3];
+  long queued[3] = {0, 0, 0};
+  std::string moved_got, protected_got;
+  int pins_left = -1;
+  w.RunTask([&] {
+    int fd = static_cast<int>(kernel::sys_open("/data/f", O_RDONLY | O_DIRECT, 0));
+    kernel::file* f = kernel::fget(static_cast<unsigned>(fd));
+    kernel::user_ptr buf[3] = {ualloc(4096), ualloc(4096), ualloc(4096)};
+    kernel::kiocb k[3];
+    for (int i = 0; i < 3; ++i) {
+      kernel::init_sync_kiocb(&k[i], f);
+      k[i].ki_pos = 4096 * i;
+      k[i].ki_complete = on_complete;
+      k[i].private_ = &res[i];
+      kernel::iov_iter it;
+      kernel::iov_iter_ubuf(&it, kernel::ITER_DEST, buf[i], 4096);
+      queued[i] = f->f_op->read_iter(&k[i], &it);
+    }
+    // While the reads are in flight: unmap one buffer, move and grow
+    // another, make the third read-only.
+    kernel::sys_munmap(buf[0], 4096);
+    kernel::user_ptr moved = static_cast<kernel::user_ptr>(kernel::sys_mremap(buf[1], 4096, 65536, MREMAP_MAYMOVE, 0));
+    kernel::sys_mprotect(buf[2], 4096, PROT_READ);
+    kernel::msleep(20);
+    moved_got = uget(moved, 4096);
+    protected_got = uget(buf[2], 4096);
+    kernel::mm_struct* mm = kernel::current()->mm;
+    pins_left = kernel::find_vma_containing(mm, moved)->backing->pins +
+                kernel::find_vma_containing(mm, buf[2])->backing->pins;
+    kernel::fput(f);
+    return 0;
+  });
+  for (int i = 0; i < 3; ++i) {
+    CHECK(queued[i] == -EIOCBQUEUED);
+    CHECK(res[i].calls == 1);
+    CHECK(res[i].res == 4096);  // not -EFAULT: the pages were pinned
+  }
+  unsigned long ino = kernel::lookup_path("/data/f")->i_ino;
+  CHECK(V(moved_got) == kernel_test::PatternBytes(ino, 4096, 4096));
+  CHECK(V(protected_got) == kernel_test::PatternBytes(ino, 8192, 4096));
+  CHECK(pins_left == 0);
+}
+
+TEST_CASE("odirect: a read zeroes the holes of its buffer at submission, the rest when its bio completes",
+          "[odirect][aio]") {
+  StorageWorld w;
+  DiskSpec spec;
+  spec.latency_ns = 3 * sim::kMillisecond;
+  w.AddRamdisk("sda", spec);
+  w.Mount("sda", "/data");
+  w.File("/data/h", 0);
+  AsyncResult rd;
+  long queued = 0;
+  std::string at_submit, at_end;
+  w.RunTask([&] {
+    int fd = static_cast<int>(kernel::sys_open("/data/h", O_RDWR | O_DIRECT, 0));
+    kernel::user_ptr buf = ualloc(8192);
+    uput(buf, std::string(4096, 'D'));
+    // Block 1 written, block 0 a hole.
+    REQUIRE(kernel::sys_pwrite64(static_cast<unsigned>(fd), buf, 4096, 4096) == 4096);
+    uput(buf, std::string(8192, 'X'));
+    kernel::file* f = kernel::fget(static_cast<unsigned>(fd));
+    kernel::kiocb k;
+    kernel::init_sync_kiocb(&k, f);
+    k.ki_complete = on_complete;
+    k.private_ = &rd;
+    kernel::iov_iter it;
+    kernel::iov_iter_ubuf(&it, kernel::ITER_DEST, buf, 8192);
+    queued = f->f_op->read_iter(&k, &it);
+    at_submit = uget(buf, 8192);
+    kernel::msleep(20);
+    at_end = uget(buf, 8192);
+    kernel::fput(f);
+    return 0;
+  });
+  CHECK(queued == -EIOCBQUEUED);
+  CHECK(rd.res == 8192);
+  CHECK(at_submit == std::string(4096, '\0') + std::string(4096, 'X'));
+  CHECK(at_end == std::string(4096, '\0') + std::string(4096, 'D'));
 }
