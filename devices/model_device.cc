@@ -104,8 +104,10 @@ void ModelDevice::Deliver(uint64_t key) {
   stats_.OnComplete(now, rq->op, rq->bytes(), latency, status);
   sched_.trace().Emit(k_complete_, {trace_id_, static_cast<int64_t>(rq->id),
                                     static_cast<int64_t>(rq->op), status, latency});
-  // A copy: done may resubmit rq with a new callback while this one runs.
-  const BlockDone done = rq->done;
+  // Taken out of rq: done may resubmit rq with a new callback while this
+  // one runs. A finished request keeps no callback (each submission sets
+  // one, see block_device.h).
+  const BlockDone done = std::move(rq->done);
   done(rq, status);
 }
 
