@@ -18,15 +18,16 @@
 //   -ENOSPC if nothing fit), zero the parts of newly allocated blocks the
 //   write does not cover, use REQ_FUA with IOCB_DSYNC (so no later flush is
 //   needed), and grow i_size at completion.
-// - A write's bytes move through a buffer owned by the request: the user's
-//   data is copied when the write is submitted (a buffer that faults gives
-//   -EFAULT). A read pins the user buffer at submission (pin_user_pages with
-//   FOLL_WRITE, as bio_iov_iter_get_pages does; a buffer that is not mapped
-//   writable gives -EFAULT before any I/O) and the device writes into it as
-//   each bio completes, whole blocks up to io size (past EOF within the last
-//   block too, as Linux's DMA does); holes are zeroed in it at submission.
-//   The pins go when the request completes: a buffer unmapped meanwhile
-//   still receives the data (the pages stay with the pin), not -EFAULT.
+// - The user buffer is pinned at submission (pin_user_pages, as
+//   bio_iov_iter_get_pages does; FOLL_WRITE for a read): a buffer that is not
+//   mapped readable (writes) or writable (reads) gives -EFAULT before any
+//   I/O. The bios point into the pinned memory. A write's data is what the
+//   buffer holds when its request is dispatched (the block layer gathers it
+//   then, as a device's DMA reads it). A read's data is written into the
+//   buffer as each bio completes, whole blocks up to io size (past EOF within
+//   the last block too, as Linux's DMA does); holes are zeroed in it at
+//   submission. The pins go when the request completes: a buffer unmapped
+//   meanwhile still takes part (the pages stay with the pin), no -EFAULT.
 // - Synchronous kiocbs (no ki_complete) sleep until every bio is done and
 //   return the byte count or -errno. Asynchronous ones return -EIOCBQUEUED
 //   (or an error before any I/O was issued); the last bio's completion, in
@@ -93,13 +94,10 @@ struct dio {
   loff_t pos = 0;
   size_t size = 0;          // bytes of I/O issued (reads: up to EOF, block aligned)
   size_t result = 0;        // bytes reported on success
-  // Writes: the data, pos-relative, size bytes, copied in at submission.
-  std::unique_ptr<uint8_t[]> buf;
-  size_t buf_bytes = 0;     // buf's length (a recycled request keeps it)
   std::vector<uint8_t> zeros;  // source for zeroing new blocks
-  // Reads: where the data goes, in order (size bytes in all): pinned user
-  // memory, or kernel memory (a pin without a backing). A recycled request
-  // keeps the vector's capacity.
+  // The data's memory, in order (size bytes in all): pinned user memory, or
+  // kernel memory (a pin without a backing). A recycled request keeps the
+  // vector's capacity.
   std::vector<user_pin> pins;
   int remaining = 1;        // bios in flight + the submitter's reference
   int error = 0;
@@ -113,7 +111,6 @@ void dio_cache_free::operator()(dio* d) const { delete d; }
 namespace {
 
 constexpr size_t kDioCacheMax = 256;    // requests kept for reuse
-constexpr size_t kDioBufKeepMax = 1 << 20;  // larger buffers are not kept
 
 // A request in its initial state, from the cache when one is there.
 dio* dio_alloc(storage_state* st) {
@@ -123,17 +120,10 @@ dio* dio_alloc(storage_state* st) {
   return d;
 }
 
-// Makes room for size bytes of data (contents unspecified).
-void dio_reserve(dio* d, size_t size) {
-  if (d->buf_bytes >= size) return;
-  d->buf.reset(new uint8_t[size]);
-  d->buf_bytes = size;
-}
-
 // The request is finished: back to its initial state and into the cache.
 void dio_free(dio* d) {
   storage_state* st = storage();
-  if (st->dio_cache.size() >= kDioCacheMax || d->buf_bytes > kDioBufKeepMax || !list_empty(&d->wait.head)) {
+  if (st->dio_cache.size() >= kDioCacheMax || !list_empty(&d->wait.head)) {
     delete d;
     return;
   }
@@ -296,10 +286,10 @@ void dio_submit(dio* d, block_device* bdev, blk_opf_t opf, sector_t sector, uint
   bb.finish();
 }
 
-// fn(addr, n) for each run of host memory behind the read's pos-relative
+// fn(addr, n) for each run of host memory behind the request's pos-relative
 // bytes [off, off + len), in order.
 template <typename Fn>
-void for_each_read_run(dio* d, size_t off, size_t len, Fn&& fn) {
+void for_each_data_run(dio* d, size_t off, size_t len, Fn&& fn) {
   size_t base = 0;  // pos-relative start of the current pin
   for (user_pin& p : d->pins) {
     if (len == 0) break;
@@ -315,8 +305,8 @@ void for_each_read_run(dio* d, size_t off, size_t len, Fn&& fn) {
 }
 
 // Pins (or, for kernel memory, records) the memory of the first `len` bytes
-// of the iter's segments as the read's destination. 0 or -EFAULT.
-int dio_pin_read(dio* d, const dio_segments& segs, size_t len, mm_struct* mm) {
+// of the iter's segments as the request's data. 0 or -EFAULT.
+int dio_pin_data(dio* d, const dio_segments& segs, size_t len, mm_struct* mm, unsigned gup_flags) {
   for (const dio_segment& s : segs.view()) {
     if (len == 0) break;
     const size_t n = std::min(s.len, len);
@@ -325,7 +315,7 @@ int dio_pin_read(dio* d, const dio_segments& segs, size_t len, mm_struct* mm) {
       p.len = n;
       p.at = static_cast<u8*>(s.kaddr);
       d->pins.push_back(std::move(p));
-    } else if (pin_user_pages(mm, s.uaddr, n, FOLL_WRITE, &d->pins) != 0) {
+    } else if (pin_user_pages(mm, s.uaddr, n, gup_flags, &d->pins) != 0) {
       for (user_pin& p : d->pins) unpin_user_pages(&p);
       d->pins.clear();
       return -EFAULT;
@@ -394,21 +384,12 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
   d->size = io_size;
   d->result = result;
   d->is_async = !is_sync_kiocb(iocb);
-  if (rw == WRITE) {
-    dio_reserve(d, io_size);  // not zeroed: every byte written out is copied in first
-    size_t copied = copy_from_iter(d->buf.get(), count, iter);
-    if (copied < count) {
-      dio_free(d);
-      return -EFAULT;
-    }
-  } else {
-    task_struct* tsk = current();
-    if (dio_pin_read(d, segs, io_size, tsk != nullptr ? tsk->mm : nullptr) != 0) {
-      dio_free(d);
-      return -EFAULT;
-    }
-    iov_iter_advance(iter, result);
+  task_struct* tsk = current();
+  if (dio_pin_data(d, segs, io_size, tsk != nullptr ? tsk->mm : nullptr, rw == READ ? FOLL_WRITE : 0) != 0) {
+    dio_free(d);
+    return -EFAULT;
   }
+  iov_iter_advance(iter, result);
   st->kernel->trace().Emit(st->tk.dio, {static_cast<int64_t>(ino->i_ino), rw, pos, static_cast<int64_t>(count),
                                         d->is_async ? 1 : 0});
   inode_dio_begin(ino);
@@ -435,7 +416,7 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
     }
     uint64_t run_bytes = std::min<uint64_t>(len * bs - in_blk, io_size - off);
     if (pblk == SIMPLEFS_HOLE) {  // reads only: a hole reads as zeros (iov_iter_zero)
-      for_each_read_run(d, off, run_bytes, [](uint8_t* at, size_t n) { std::memset(at, 0, n); });
+      for_each_data_run(d, off, run_bytes, [](uint8_t* at, size_t n) { std::memset(at, 0, n); });
       off += run_bytes;
       continue;
     }
@@ -448,13 +429,9 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
       if (tail < bs) dio_submit(d, bdev, opf, blk_sector + (tail >> SECTOR_SHIFT), d->zeros.data(), bs - tail);
     }
     sector_t sector = simplefs_block_sector(sb, pblk) + (in_blk >> SECTOR_SHIFT);
-    if (rw == WRITE) {
-      dio_submit(d, bdev, opf, sector, d->buf.get() + off, run_bytes);
-    } else {
-      dio_bio_builder bb{d, bdev, opf, sector, run_bytes};
-      for_each_read_run(d, off, run_bytes, [&bb](uint8_t* at, size_t n) { bb.add(at, n); });
-      bb.finish();
-    }
+    dio_bio_builder bb{d, bdev, opf, sector, run_bytes};
+    for_each_data_run(d, off, run_bytes, [&bb](uint8_t* at, size_t n) { bb.add(at, n); });
+    bb.finish();
     off += run_bytes;
   }
   blk_finish_plug(&plug);

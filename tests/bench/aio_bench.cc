@@ -16,9 +16,9 @@
 // 3. memory per in-flight iocb: heap bytes (glibc mallinfo2) held per
 //    O_DIRECT read in flight (1024 in flight on a slow ramdisk): the
 //    aio_kiocb plus what the block layer and the direct-I/O code hold for
-//    it (mostly the dio's 4 KiB bounce buffer, which the model keeps so that
-//    user memory is written only when the dio completes); and sizeof-based
-//    bytes of the aio_kiocb alone.
+//    it (the dio with its pin of the user buffer, the bio, the request; the
+//    device writes into the pinned user memory, so no data buffer is held);
+//    and sizeof-based bytes of the aio_kiocb alone.
 //
 // Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), as sim_bench.
 // This binary reads the host clock: it measures the simulator, it is not
