@@ -4,7 +4,9 @@
 
 namespace devices {
 
-void CheckRequest(const BlockDevice& dev, const BlockRequest& rq) {
+// The checks in their order, each with its message: the first that fails
+// raises.
+void ReportBadRequest(const BlockDevice& dev, const BlockRequest& rq) {
   SIM_CHECK(dev.in_flight() < dev.queue_depth_max())
       << "device " << dev.name() << ": request " << rq.id << " submitted with " << dev.in_flight()
       << " in flight, queue depth limit " << dev.queue_depth_max();

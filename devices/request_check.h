@@ -10,7 +10,25 @@
 
 namespace devices {
 
-void CheckRequest(const BlockDevice& dev, const BlockRequest& rq);
+// Raises the violation for a request that CheckRequest found broken.
+[[gnu::cold, gnu::noinline]] void ReportBadRequest(const BlockDevice& dev, const BlockRequest& rq);
+
+// Inline, with the reports out of line: every request is checked, and a
+// device checking its own request then reads its depth and block size
+// without virtual calls (ModelDevice's accessors are final).
+inline void CheckRequest(const BlockDevice& dev, const BlockRequest& rq) {
+  bool ok = dev.in_flight() < dev.queue_depth_max() && static_cast<bool>(rq.done);
+  if (ok) {
+    if (rq.op == BlockOp::kFlush) {
+      ok = rq.sectors == 0;
+    } else {
+      const uint32_t lbs = dev.logical_block_size() / kSectorSize;
+      ok = static_cast<uint8_t>(rq.op) < kNumBlockOps && rq.sectors > 0 && rq.sector % lbs == 0 &&
+           rq.sectors % lbs == 0 && ((rq.op != BlockOp::kRead && rq.op != BlockOp::kWrite) || rq.data != nullptr);
+    }
+  }
+  if (!ok) [[unlikely]] ReportBadRequest(dev, rq);
+}
 
 // True when the request's range lies inside the device (kFlush: always).
 // Inline: every request asks, and a device asking about itself then reads
