@@ -301,8 +301,11 @@ void blk_mq_end_request(request* rq, blk_status_t status) {
   blk_mq_free_request(rq);
 }
 
-void blk_mq_run_hw_queue(request_queue* q) {
-  if (q->running) return;
+namespace {
+// blk_mq_sched_dispatch_requests: dispatch while the device has room. Out
+// of line, so that a run with nothing pending (every completion) costs
+// blk_mq_run_hw_queue's checks alone.
+[[gnu::noinline]] void blk_mq_sched_dispatch_requests(request_queue* q) {
   q->running = true;
   while (q->dev->in_flight() < q->queue_depth) {
     request* rq = nullptr;
@@ -316,6 +319,15 @@ void blk_mq_run_hw_queue(request_queue* q) {
     blk_mq_dispatch_one(q, rq);
   }
   q->running = false;
+}
+}  // namespace
+
+void blk_mq_run_hw_queue(request_queue* q) {
+  if (q->running) return;
+  // blk_mq_hctx_has_pending: with nothing on the dispatch list or in the
+  // scheduler there is nothing to run (every completion asks).
+  if (q->dispatch_list.empty() && !q->elevator->has_work()) return;
+  blk_mq_sched_dispatch_requests(q);
 }
 
 void submit_bio(bio* b) {
