@@ -9,40 +9,6 @@
 
 namespace kernel {
 
-int blk_status_to_errno(blk_status_t status) {
-  switch (status) {
-    case BLK_STS_OK:
-      return 0;
-    case BLK_STS_NOTSUPP:
-      return -EOPNOTSUPP;
-    case BLK_STS_NOSPC:
-      return -ENOSPC;
-    case BLK_STS_RESOURCE:
-      return -ENOMEM;
-    case BLK_STS_AGAIN:
-      return -EAGAIN;
-    default:
-      return -EIO;
-  }
-}
-
-blk_status_t errno_to_blk_status(int err) {
-  switch (err) {
-    case 0:
-      return BLK_STS_OK;
-    case -EOPNOTSUPP:
-      return BLK_STS_NOTSUPP;
-    case -ENOSPC:
-      return BLK_STS_NOSPC;
-    case -ENOMEM:
-      return BLK_STS_RESOURCE;
-    case -EAGAIN:
-      return BLK_STS_AGAIN;
-    default:
-      return BLK_STS_IOERR;
-  }
-}
-
 const char* blk_op_str(req_op op) {
   switch (op) {
     case REQ_OP_READ:

@@ -30,6 +30,8 @@
 #include <memory>
 #include <span>
 
+#include "kernel_model/errno.h"
+
 namespace kernel {
 
 struct page;
@@ -48,8 +50,39 @@ inline constexpr blk_status_t BLK_STS_RESOURCE = 9;
 inline constexpr blk_status_t BLK_STS_IOERR = 10;
 inline constexpr blk_status_t BLK_STS_AGAIN = 12;
 // -errno <-> status, as block/blk-core.c's table (unknown errno -> IOERR).
-int blk_status_to_errno(blk_status_t status);
-blk_status_t errno_to_blk_status(int err);
+// Inline: every request's completion converts.
+inline int blk_status_to_errno(blk_status_t status) {
+  switch (status) {
+    case BLK_STS_OK:
+      return 0;
+    case BLK_STS_NOTSUPP:
+      return -EOPNOTSUPP;
+    case BLK_STS_NOSPC:
+      return -ENOSPC;
+    case BLK_STS_RESOURCE:
+      return -ENOMEM;
+    case BLK_STS_AGAIN:
+      return -EAGAIN;
+    default:
+      return -EIO;
+  }
+}
+inline blk_status_t errno_to_blk_status(int err) {
+  switch (err) {
+    case 0:
+      return BLK_STS_OK;
+    case -EOPNOTSUPP:
+      return BLK_STS_NOTSUPP;
+    case -ENOSPC:
+      return BLK_STS_NOSPC;
+    case -ENOMEM:
+      return BLK_STS_RESOURCE;
+    case -EAGAIN:
+      return BLK_STS_AGAIN;
+    default:
+      return BLK_STS_IOERR;
+  }
+}
 
 // --- operation and flags ---
 using blk_opf_t = uint32_t;
