@@ -86,9 +86,12 @@ bool attempt_merge(request_queue* q, request* rq, request* next) {
   return true;
 }
 
+// Default-initialised (`new request`, not `request()`): every member of
+// request has its own initialiser, so the result is the same, without
+// first zeroing all of the storage.
 request* blk_mq_get_request(request_queue* q) {
-  if (q->rq_cache.empty()) return new request();
-  request* rq = new (q->rq_cache.back()) request();
+  if (q->rq_cache.empty()) return new request;
+  request* rq = new (q->rq_cache.back()) request;
   q->rq_cache.pop_back();
   return rq;
 }
