@@ -25,7 +25,8 @@
 //
 // Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), as sim_bench.
 // This binary reads the host clock: it measures the simulator, it is not
-// part of a run. Each figure is the median of several repetitions.
+// part of a run. Each figure is the median of several repetitions, printed
+// with their range in brackets.
 #include <malloc.h>
 
 #include <algorithm>
@@ -225,6 +226,16 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// " [min-max]" of the repetitions, when there were several: on a shared
+// machine a wide spread says the median is not to be trusted alone.
+std::string Spread(const std::vector<double>& v) {
+  if (v.size() < 2) return "";
+  auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), " [%.0f-%.0f]", *lo, *hi);
+  return buf;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -263,14 +274,15 @@ int main(int argc, char** argv) {
   double dio_ns = Median(dio), hot_ns = Median(hot), poll_ns = Median(poll);
   std::printf("aio_bench (%ld iocbs per repetition, median of %d)\n", total, reps);
   std::printf(
-      "  dio-randread-qd32  %8.0f ns/iocb  %10.0f iocbs/s  (4 KiB O_DIRECT, ramdisk, simplefs)\n",
-      dio_ns, 1e9 / dio_ns);
+      "  dio-randread-qd32  %8.0f ns/iocb  %10.0f iocbs/s  (4 KiB O_DIRECT, ramdisk, simplefs)%s\n",
+      dio_ns, 1e9 / dio_ns, Spread(dio).c_str());
   std::printf(
-      "  ... 2 MiB file     %8.0f ns/iocb  %10.0f iocbs/s  (the same, data in the host's L2: no DRAM wait)\n",
-      hot_ns, 1e9 / hot_ns);
+      "  ... 2 MiB file     %8.0f ns/iocb  %10.0f iocbs/s  (the same, data in the host's L2: no DRAM "
+      "wait)%s\n",
+      hot_ns, 1e9 / hot_ns, Spread(hot).c_str());
   std::printf(
-      "  aio-layer (POLL)   %8.0f ns/iocb  %10.0f iocbs/s  (ready eventfd: no block layer)\n",
-      poll_ns, 1e9 / poll_ns);
+      "  aio-layer (POLL)   %8.0f ns/iocb  %10.0f iocbs/s  (ready eventfd: no block layer)%s\n",
+      poll_ns, 1e9 / poll_ns, Spread(poll).c_str());
   std::printf(
       "  memory in flight   %8.0f bytes/iocb (heap, O_DIRECT read: aio_kiocb + dio + bio + "
       "request)\n",
