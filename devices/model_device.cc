@@ -58,6 +58,7 @@ void ModelDevice::Submit(BlockRequest* rq) {
     plan.start_ns = plan.complete_ns = now;
   }
   rq->start_ns = plan.start_ns;
+  if (rq->op == BlockOp::kRead && in_range) media_.PrefetchForRead(rq->sector);
   sim::EventId ev = sched_.At(plan.complete_ns, &ModelDevice::DeliverEvent, this, key);
   pending_.push_back(Pending{rq, ev, plan, !in_range});
   ++in_flight_;
