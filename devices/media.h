@@ -44,19 +44,29 @@ class Media {
   // --- timed paths (device models) ---
   // Volatile first, then persisted, then the pattern.
   void Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const;
-  // A hint to the host, changing nothing else: start fetching the first
-  // cache lines of the persisted chunk holding `sector`. A device calls it
-  // when it accepts a read; the Read at completion comes many requests later
-  // in host time and finds those lines in cache, and the host's L2
-  // streamer, started by them, the rest of the chunk.
-  void PrefetchForRead(uint64_t sector) const {
+  // Hints to the host, changing nothing else, for a read of the persisted
+  // chunk holding `sector` (no-ops when it has none). The copy at the read's
+  // completion comes many requests later in host time; without them its 64
+  // cache lines, from a random place in a large medium, wait for DRAM.
+  // PrefetchHeadForRead, when a device accepts the read: the chunk's first
+  // lines, into L1 (which also starts the host's L2 streamer on the chunk).
+  // PrefetchRestForRead, a little before the read completes: the rest of
+  // the chunk, into L2.
+  void PrefetchHeadForRead(uint64_t sector) const {
     const uint8_t* pc = persisted_.Find(sector / kChunkSectors);
     if (pc == nullptr) return;
     // asm: GCC 12 deletes a loop of __builtin_prefetch in some contexts
     // (docs/performance.md, AIO round 5).
 #pragma GCC unroll 8
-    for (uint32_t line = 0; line < kPrefetchLines; ++line) {
-      asm volatile("prefetcht0 %0" : : "m"(pc[line * 64]));
+    for (uint32_t line = 0; line < kPrefetchHeadLines; ++line) {
+      asm volatile("prefetcht0 %0" : : "m"(pc[line * kCacheLine]));
+    }
+  }
+  void PrefetchRestForRead(uint64_t sector) const {
+    const uint8_t* pc = persisted_.Find(sector / kChunkSectors);
+    if (pc == nullptr) return;
+    for (uint32_t line = kPrefetchHeadLines; line < kChunkBytes / kCacheLine; ++line) {
+      asm volatile("prefetcht2 %0" : : "m"(pc[line * kCacheLine]));
     }
   }
   // to_volatile: into the write cache; else persisted (and any volatile copy
@@ -83,10 +93,11 @@ class Media {
 
  private:
   static constexpr uint32_t kChunkSectors = 8;
-  // Lines PrefetchForRead asks for: 8 measured best among 4-64 on the
-  // project's machine (AIO round 7); 64 (the whole chunk) stalls on the
-  // core's fill buffers as the copy itself would.
-  static constexpr uint32_t kPrefetchLines = 8;
+  // Lines PrefetchHeadForRead asks for: 8 measured best among 4-64 on the
+  // project's machine (AIO round 7); all 64 at once, at dispatch, stall on
+  // the core's fill buffers as the copy itself would.
+  static constexpr uint32_t kPrefetchHeadLines = 8;
+  static constexpr uint32_t kCacheLine = 64;
   // Calls fn(s, chunk, first, n) for each within-chunk piece of a range
   // (media.cc; used there only).
   template <typename Fn>
