@@ -65,6 +65,7 @@ class Media {
   void PrefetchRestForRead(uint64_t sector) const {
     const uint8_t* pc = persisted_.Find(sector / kChunkSectors);
     if (pc == nullptr) return;
+#pragma GCC unroll 64
     for (uint32_t line = kPrefetchHeadLines; line < kChunkBytes / kCacheLine; ++line) {
       asm volatile("prefetcht2 %0" : : "m"(pc[line * kCacheLine]));
     }
