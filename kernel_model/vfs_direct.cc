@@ -385,7 +385,8 @@ ssize_t simplefs_direct_IO(kiocb* iocb, iov_iter* iter) {
   d->result = result;
   d->is_async = !is_sync_kiocb(iocb);
   task_struct* tsk = current();
-  if (dio_pin_data(d, segs, io_size, tsk != nullptr ? tsk->mm : nullptr, rw == READ ? FOLL_WRITE : 0) != 0) {
+  mm_struct* mm = tsk != nullptr ? tsk->mm : nullptr;
+  if (dio_pin_data(d, segs, io_size, mm, rw == READ ? FOLL_WRITE : 0) != 0) {
     dio_free(d);
     return -EFAULT;
   }

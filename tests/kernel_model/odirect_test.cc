@@ -183,14 +183,32 @@ void on_complete(kernel::kiocb* iocb, long ret) {
   r->at = kernel::ktime_get();
   r->in_irq = kernel::in_interrupt();
 }
+// A ramdisk slow enough (3 ms per request) that a test can act while its
+// requests are in flight, mounted at /data.
+void MountSlowRamdisk(StorageWorld& w, int64_t queue_depth = 32) {
+  DiskSpec spec;
+  spec.latency_ns = 3 * sim::kMillisecond;
+  spec.queue_depth = queue_depth;
+  w.AddRamdisk("sda", spec);
+  w.Mount("sda", "/data");
+}
+// Starts an async read (ITER_DEST) or write (ITER_SOURCE) of len bytes at
+// pos through k, completing into r; returns what read_iter/write_iter did.
+long start_async(kernel::file* f, kernel::kiocb* k, AsyncResult* r, unsigned dir, kernel::user_ptr buf,
+                 size_t len, kernel::loff_t pos) {
+  kernel::init_sync_kiocb(k, f);
+  k->ki_pos = pos;
+  k->ki_complete = on_complete;
+  k->private_ = r;
+  kernel::iov_iter it;
+  kernel::iov_iter_ubuf(&it, dir, buf, len);
+  return dir == kernel::ITER_DEST ? f->f_op->read_iter(k, &it) : f->f_op->write_iter(k, &it);
+}
 }  // namespace
 
 TEST_CASE("odirect: an async kiocb returns -EIOCBQUEUED and completes from bi_end_io", "[odirect][aio]") {
   StorageWorld w;
-  DiskSpec spec;
-  spec.latency_ns = 3 * sim::kMillisecond;
-  w.AddRamdisk("sda", spec);
-  w.Mount("sda", "/data");
+  MountSlowRamdisk(w);
   w.File("/data/f", 1 << 20);
   AsyncResult wr, rd, eof;
   long wret = 0, rret = 0, eret = 0;
@@ -204,32 +222,13 @@ TEST_CASE("odirect: an async kiocb returns -EIOCBQUEUED and completes from bi_en
     rbuf = ualloc(8192);
     uput(wbuf, std::string(8192, 'A'));
     // Write 8 KiB at 64 KiB.
-    kernel::kiocb wk;
-    kernel::init_sync_kiocb(&wk, f);
-    wk.ki_pos = 65536;
-    wk.ki_complete = on_complete;
-    wk.private_ = &wr;
-    kernel::iov_iter wi;
-    kernel::iov_iter_ubuf(&wi, kernel::ITER_SOURCE, wbuf, 8192);
-    wret = f->f_op->write_iter(&wk, &wi);
+    kernel::kiocb wk, rk, ek;
+    wret = start_async(f, &wk, &wr, kernel::ITER_SOURCE, wbuf, 8192, 65536);
     submitted_at = kernel::ktime_get();
     // Read 8 KiB at 0.
-    kernel::kiocb rk;
-    kernel::init_sync_kiocb(&rk, f);
-    rk.ki_complete = on_complete;
-    rk.private_ = &rd;
-    kernel::iov_iter ri;
-    kernel::iov_iter_ubuf(&ri, kernel::ITER_DEST, rbuf, 8192);
-    rret = f->f_op->read_iter(&rk, &ri);
+    rret = start_async(f, &rk, &rd, kernel::ITER_DEST, rbuf, 8192, 0);
     // At EOF: completes at once with 0, without ki_complete.
-    kernel::kiocb ek;
-    kernel::init_sync_kiocb(&ek, f);
-    ek.ki_pos = 2 << 20;
-    ek.ki_complete = on_complete;
-    ek.private_ = &eof;
-    kernel::iov_iter ei;
-    kernel::iov_iter_ubuf(&ei, kernel::ITER_DEST, rbuf, 512);
-    eret = f->f_op->read_iter(&ek, &ei);
+    eret = start_async(f, &ek, &eof, kernel::ITER_DEST, rbuf, 512, 2 << 20);
     kernel::msleep(20);
     read_back = uget(rbuf, 8192);
     kernel::fput(f);
@@ -297,10 +296,7 @@ TEST_CASE("odirect: an async read lands in its pinned pages though the buffer is
           "write-protected meanwhile",
           "[odirect][aio]") {
   StorageWorld w;
-  DiskSpec spec;
-  spec.latency_ns = 3 * sim::kMillisecond;
-  w.AddRamdisk("sda", spec);
-  w.Mount("sda", "/data");
+  MountSlowRamdisk(w);
   w.File("/data/f", 1 << 20);
   AsyncResult res[3];
   long queued[3] = {0, 0, 0};
@@ -312,18 +308,12 @@ TEST_CASE("odirect: an async read lands in its pinned pages though the buffer is
     kernel::user_ptr buf[3] = {ualloc(4096), ualloc(4096), ualloc(4096)};
     kernel::kiocb k[3];
     for (int i = 0; i < 3; ++i) {
-      kernel::init_sync_kiocb(&k[i], f);
-      k[i].ki_pos = 4096 * i;
-      k[i].ki_complete = on_complete;
-      k[i].private_ = &res[i];
-      kernel::iov_iter it;
-      kernel::iov_iter_ubuf(&it, kernel::ITER_DEST, buf[i], 4096);
-      queued[i] = f->f_op->read_iter(&k[i], &it);
+      queued[i] = start_async(f, &k[i], &res[i], kernel::ITER_DEST, buf[i], 4096, 4096 * i);
     }
     // While the reads are in flight: unmap one buffer, move and grow
     // another, make the third read-only.
     kernel::sys_munmap(buf[0], 4096);
-    kernel::user_ptr moved = static_cast<kernel::user_ptr>(kernel::sys_mremap(buf[1], 4096, 65536, MREMAP_MAYMOVE, 0));
+    auto moved = static_cast<kernel::user_ptr>(kernel::sys_mremap(buf[1], 4096, 65536, MREMAP_MAYMOVE, 0));
     kernel::sys_mprotect(buf[2], 4096, PROT_READ);
     kernel::msleep(20);
     moved_got = uget(moved, 4096);
@@ -348,10 +338,7 @@ TEST_CASE("odirect: an async read lands in its pinned pages though the buffer is
 TEST_CASE("odirect: a read zeroes the holes of its buffer at submission, the rest when its bio completes",
           "[odirect][aio]") {
   StorageWorld w;
-  DiskSpec spec;
-  spec.latency_ns = 3 * sim::kMillisecond;
-  w.AddRamdisk("sda", spec);
-  w.Mount("sda", "/data");
+  MountSlowRamdisk(w);
   w.File("/data/h", 0);
   AsyncResult rd;
   long queued = 0;
@@ -365,12 +352,7 @@ TEST_CASE("odirect: a read zeroes the holes of its buffer at submission, the res
     uput(buf, std::string(8192, 'X'));
     kernel::file* f = kernel::fget(static_cast<unsigned>(fd));
     kernel::kiocb k;
-    kernel::init_sync_kiocb(&k, f);
-    k.ki_complete = on_complete;
-    k.private_ = &rd;
-    kernel::iov_iter it;
-    kernel::iov_iter_ubuf(&it, kernel::ITER_DEST, buf, 8192);
-    queued = f->f_op->read_iter(&k, &it);
+    queued = start_async(f, &k, &rd, kernel::ITER_DEST, buf, 8192, 0);
     at_submit = uget(buf, 8192);
     kernel::msleep(20);
     at_end = uget(buf, 8192);
@@ -387,11 +369,7 @@ TEST_CASE("odirect: a write pins its buffer: the device takes what it holds at d
           "buffer is -EFAULT before any I/O",
           "[odirect][aio]") {
   StorageWorld w;
-  DiskSpec spec;
-  spec.queue_depth = 1;  // the second write waits in the scheduler
-  spec.latency_ns = 3 * sim::kMillisecond;
-  w.AddRamdisk("sda", spec);
-  w.Mount("sda", "/data");
+  MountSlowRamdisk(w, /*queue_depth=*/1);  // the second write waits in the scheduler
   w.File("/data/f", 1 << 20);
   AsyncResult first, second;
   long unreadable = 0, queued_first = 0, queued_second = 0;
@@ -407,18 +385,8 @@ TEST_CASE("odirect: a write pins its buffer: the device takes what it holds at d
     uput(a, std::string(4096, 'A'));
     uput(b, std::string(4096, 'B'));
     kernel::kiocb k[2];
-    AsyncResult* r[2] = {&first, &second};
-    kernel::user_ptr bufs[2] = {a, b};
-    long* queued[2] = {&queued_first, &queued_second};
-    for (int i = 0; i < 2; ++i) {
-      kernel::init_sync_kiocb(&k[i], f);
-      k[i].ki_pos = 4096 * i;
-      k[i].ki_complete = on_complete;
-      k[i].private_ = r[i];
-      kernel::iov_iter it;
-      kernel::iov_iter_ubuf(&it, kernel::ITER_SOURCE, bufs[i], 4096);
-      *queued[i] = f->f_op->write_iter(&k[i], &it);
-    }
+    queued_first = start_async(f, &k[0], &first, kernel::ITER_SOURCE, a, 4096, 0);
+    queued_second = start_async(f, &k[1], &second, kernel::ITER_SOURCE, b, 4096, 4096);
     // The first write is on the device and was gathered at dispatch; the
     // second is still queued: changing both buffers now changes only what
     // the second writes.
