@@ -40,6 +40,12 @@ ChunkTable::~ChunkTable() {
   for (const Slab& s : slabs_) munmap(s.base, s.bytes);
 }
 
+size_t ChunkTable::reserved_bytes() const {
+  size_t sum = 0;
+  for (const Slab& s : slabs_) sum += s.bytes;
+  return sum;
+}
+
 uint8_t* ChunkTable::AllocChunk() {
   if (!free_.empty()) {
     uint8_t* p = free_.back();
@@ -50,7 +56,6 @@ uint8_t* ChunkTable::AllocChunk() {
     const size_t bytes = slabs_.empty() ? kFirstSlab : std::min(slabs_.back().bytes * 2, kHugeSlab);
     void* base = MapSlab(bytes);
     slabs_.push_back({base, bytes});
-    reserved_ += bytes;
     bump_ = static_cast<uint8_t*>(base);
     bump_end_ = bump_ + bytes;
   }

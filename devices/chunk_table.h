@@ -52,7 +52,7 @@ class ChunkTable {
   void Erase(uint64_t chunk);
   size_t size() const { return size_; }
   // Bytes of chunk storage held from the host (every slab mapped so far).
-  size_t reserved_bytes() const { return reserved_; }
+  size_t reserved_bytes() const;
 
  private:
   struct Slot {
@@ -82,7 +82,6 @@ class ChunkTable {
   std::vector<uint8_t*> free_;
   uint8_t* bump_ = nullptr;
   uint8_t* bump_end_ = nullptr;
-  size_t reserved_ = 0;
 };
 
 }  // namespace devices

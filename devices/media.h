@@ -49,7 +49,7 @@ class Media {
   // completion comes many requests later in host time; without them its 64
   // cache lines, from a random place in a large medium, wait for DRAM.
   // PrefetchHeadForRead, when a device accepts the read: the chunk's first
-  // lines, into L1 (which also starts the host's L2 streamer on the chunk).
+  // lines, into L1 (and, with them, the host's L2 streamer on the chunk).
   // PrefetchRestForRead, a little before the read completes: the rest of
   // the chunk, into L2.
   void PrefetchHeadForRead(uint64_t sector) const {
