@@ -67,7 +67,9 @@ struct BlockRequest {
   uint8_t* data = nullptr;  // sectors * kSectorSize bytes (read: filled; write: source)
   bool fua = false;         // write: persist before completing (REQ_FUA)
   int16_t ioprio = 0;       // carried for the trace; models ignore it
-  BlockDone done;           // called once at completion; the device takes it out of the request first
+  // Called once at completion. A device may take it out of the request
+  // before calling it (ModelDevice does): set it for every submission.
+  BlockDone done;
 
   // --- set by the device ---
   sim::SimTime submit_ns = 0;    // when Submit() was called

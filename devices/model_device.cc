@@ -115,7 +115,7 @@ void ModelDevice::Deliver(uint64_t key) {
   sched_.trace().Emit(k_complete_, {trace_id_, static_cast<int64_t>(rq->id),
                                     static_cast<int64_t>(rq->op), status, latency});
   // Taken out of rq: done may resubmit rq with a new callback while this
-  // one runs. A finished request keeps no callback (each submission sets
+  // one runs. A finished request keeps no callback (every submission sets
   // one, see block_device.h).
   const BlockDone done = std::move(rq->done);
   done(rq, status);
