@@ -12,7 +12,7 @@
 //    Reported as simulated iocbs per host CPU second (target >= 10^6, i.e.
 //    submit + complete + reap < 1 us each).
 //    Figure 1b is the same loop over a 2 MiB file, which stays in the host's
-//    L2 cache: the simulator's own cost without the host's memory latency
+//    caches: the simulator's own cost without the host's memory latency
 //    for the data copy (a diagnostic beside figure 1, not a target).
 // 2. aio-layer: the same loop on a POLL of an always-ready eventfd: the AIO
 //    layer alone (syscalls, refcounts, ring) without the block layer.
@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
       "  dio-randread-qd32  %8.0f ns/iocb  %10.0f iocbs/s  (4 KiB O_DIRECT, ramdisk, simplefs)%s\n",
       dio_ns, 1e9 / dio_ns, Spread(dio).c_str());
   std::printf(
-      "  ... 2 MiB file     %8.0f ns/iocb  %10.0f iocbs/s  (the same, data in the host's L2: no DRAM "
+      "  ... 2 MiB file     %8.0f ns/iocb  %10.0f iocbs/s  (the same, data in the host's caches: no DRAM "
       "wait)%s\n",
       hot_ns, 1e9 / hot_ns, Spread(hot).c_str());
   std::printf(
