@@ -138,6 +138,7 @@ int pin_user_pages(mm_struct* mm, user_ptr addr, unsigned long len, unsigned gup
     p.off = v->backing_off + (a - v->vm_start);
     p.len = n;
     p.at = v->data_at(a);
+    p.written = (gup_flags & FOLL_WRITE) != 0;
     ++p.backing->pins;
     out->push_back(std::move(p));
     a += n;
@@ -149,7 +150,7 @@ void unpin_user_pages(user_pin* p) {
   if (!p->backing) return;
   vm_backing* b = p->backing.get();
   u8* now = b->bytes.data() + p->off;
-  if (now != p->at) std::memcpy(now, p->at, p->len);
+  if (p->written && now != p->at) std::memcpy(now, p->at, p->len);
   if (--b->pins == 0) b->retired.clear();
   p->backing.reset();
   p->at = nullptr;

@@ -192,6 +192,7 @@ struct user_pin {
   unsigned long off = 0;                // of the pinned range in backing->bytes
   unsigned long len = 0;
   u8* at = nullptr;                     // the range's bytes
+  bool written = false;                 // pinned with FOLL_WRITE: a device writes `at`
 };
 // Pins [addr, addr+len) of mm, one pin per mapping the range crosses,
 // appended to *out. gup_flags: FOLL_WRITE needs VM_WRITE, else VM_READ.
@@ -199,9 +200,10 @@ struct user_pin {
 // permission (then nothing is pinned and *out is unchanged).
 int pin_user_pages(mm_struct* mm, user_ptr addr, unsigned long len, unsigned gup_flags,
                    std::vector<user_pin>* out);
-// Releases a pin. If its backing grew while pinned, the bytes written at
-// p->at (the DMA) are copied to where the range now lives, as if they had
-// landed there.
+// Releases a pin. If its backing grew while pinned and the pin was for
+// writing, the bytes written at p->at (the DMA) are copied to where the
+// range now lives, as if they had landed there; a pin for reading copies
+// nothing (what the program wrote into the grown mapping stays).
 void unpin_user_pages(user_pin* p);
 
 // The syscalls on current()->mm. Errors as above; mmap of a file (fd != -1

@@ -349,7 +349,7 @@ TEST_CASE("mm: pin_user_pages pins each mapping a range crosses, or nothing on a
 TEST_CASE("mm: pinned bytes stay put through munmap and mremap; unpinning shows what was written",
           "[kernel][mm]") {
   World w;
-  std::string after_grow, after_move;
+  std::string after_grow, after_move, after_read_pin;
   size_t retired_while_pinned = 0, retired_after = 1;
   std::string seen_while_pinned;
   create_process("p", [&] {
@@ -368,6 +368,14 @@ TEST_CASE("mm: pinned bytes stay put through munmap and mremap; unpinning shows 
     unpin_user_pages(&pins[0]);
     after_grow = uget(a, 3);
     retired_after = find_vma_containing(mm, a)->backing->retired.size();
+    // Pinned for reading (a direct write's source) and grown: what the
+    // program writes into the grown mapping meanwhile is kept at unpin.
+    pins.clear();
+    REQUIRE(pin_user_pages(mm, a, 3, 0, &pins) == 0);
+    REQUIRE(vm_mremap(mm, a, 64 * PAGE_SIZE, 128 * PAGE_SIZE, 0, 0) == a);
+    uput(a, "usr");
+    unpin_user_pages(&pins[0]);
+    after_read_pin = uget(a, 3);
     // Moved and grown, then unmapped, while pinned: the pin still holds the
     // bytes (nothing faults, nothing is freed under the writer).
     user_ptr b = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
@@ -390,6 +398,7 @@ TEST_CASE("mm: pinned bytes stay put through munmap and mremap; unpinning shows 
   CHECK(retired_while_pinned == 1);  // the pinned bytes did not move
   CHECK(seen_while_pinned == "old");  // the mapping shows the grown copy
   CHECK(after_grow == "new");
+  CHECK(after_read_pin == "usr");
   CHECK(retired_after == 0);
   CHECK(after_move == "moved");
 }
