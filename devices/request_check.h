@@ -10,24 +10,43 @@
 
 namespace devices {
 
-// Raises the violation for a request that CheckRequest found broken.
-[[gnu::cold, gnu::noinline]] void ReportBadRequest(const BlockDevice& dev, const BlockRequest& rq);
+// What is wrong with a submitted request, the first broken REQUIRES in
+// this order; kNone when nothing is.
+enum class RequestFault : uint8_t {
+  kNone,
+  kQueueFull,         // in_flight() has reached queue_depth_max()
+  kNoCallback,        // done is empty
+  kFlushWithSectors,  // a flush carries sectors
+  kUnknownOp,
+  kNoSectors,         // a read, write or discard of 0 sectors
+  kMisaligned,        // not whole logical blocks
+  kNoData,            // a read or write without a data buffer
+};
 
-// Inline, with the reports out of line: every request is checked, and a
-// device checking its own request then reads its depth and block size
-// without virtual calls (ModelDevice's accessors are final).
+// Inline: every request is checked, and a device checking its own request
+// then reads its depth and block size without virtual calls (ModelDevice's
+// accessors are final).
+inline RequestFault FindRequestFault(const BlockDevice& dev, const BlockRequest& rq) {
+  if (dev.in_flight() >= dev.queue_depth_max()) return RequestFault::kQueueFull;
+  if (!rq.done) return RequestFault::kNoCallback;
+  if (rq.op == BlockOp::kFlush) return rq.sectors == 0 ? RequestFault::kNone : RequestFault::kFlushWithSectors;
+  if (static_cast<uint8_t>(rq.op) >= kNumBlockOps) return RequestFault::kUnknownOp;
+  if (rq.sectors == 0) return RequestFault::kNoSectors;
+  const uint32_t lbs = dev.logical_block_size() / kSectorSize;
+  if (rq.sector % lbs != 0 || rq.sectors % lbs != 0) return RequestFault::kMisaligned;
+  if ((rq.op == BlockOp::kRead || rq.op == BlockOp::kWrite) && rq.data == nullptr) return RequestFault::kNoData;
+  return RequestFault::kNone;
+}
+
+// Raises the violation for `fault`, naming the device and the request. Out
+// of line and cold: only a broken caller gets here.
+[[noreturn, gnu::cold, gnu::noinline]] void ReportBadRequest(const BlockDevice& dev, const BlockRequest& rq,
+                                                               RequestFault fault);
+
 inline void CheckRequest(const BlockDevice& dev, const BlockRequest& rq) {
-  bool ok = dev.in_flight() < dev.queue_depth_max() && static_cast<bool>(rq.done);
-  if (ok) {
-    if (rq.op == BlockOp::kFlush) {
-      ok = rq.sectors == 0;
-    } else {
-      const uint32_t lbs = dev.logical_block_size() / kSectorSize;
-      ok = static_cast<uint8_t>(rq.op) < kNumBlockOps && rq.sectors > 0 && rq.sector % lbs == 0 &&
-           rq.sectors % lbs == 0 && ((rq.op != BlockOp::kRead && rq.op != BlockOp::kWrite) || rq.data != nullptr);
-    }
+  if (const RequestFault f = FindRequestFault(dev, rq); f != RequestFault::kNone) [[unlikely]] {
+    ReportBadRequest(dev, rq, f);
   }
-  if (!ok) [[unlikely]] ReportBadRequest(dev, rq);
 }
 
 // True when the request's range lies inside the device (kFlush: always).
