@@ -46,6 +46,13 @@ class ChunkTable {
       if (s.key == 0) return nullptr;
     }
   }
+  // A host-cache hint, changing nothing: starts fetching the slot that
+  // Find(chunk) reads first. Without it a Find some requests later, for a
+  // random chunk of a large medium, mostly waits for memory (AIO round 8).
+  void PrefetchSlot(uint64_t chunk) const {
+    if (size_ == 0) return;
+    asm volatile("prefetcht0 %0" : : "m"(slots_[Home(chunk + 1)]));
+  }
   // REQUIRES Find(chunk) == nullptr.
   uint8_t* Insert(uint64_t chunk);
   // No-op when absent.

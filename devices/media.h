@@ -44,30 +44,29 @@ class Media {
   // --- timed paths (device models) ---
   // Volatile first, then persisted, then the pattern.
   void Read(uint64_t sector, uint32_t sectors, uint8_t* dst) const;
-  // Hints to the host, changing nothing else, for a read of the persisted
-  // chunk holding `sector` (no-ops when it has none). The copy at the read's
-  // completion comes many requests later in host time; without them its 64
-  // cache lines, from a random place in a large medium, wait for DRAM.
-  // PrefetchHeadForRead, when a device accepts the read: the chunk's first
-  // lines, into L1 (and, with them, the host's L2 streamer on the chunk).
-  // PrefetchRestForRead, a little before the read completes: the rest of
-  // the chunk, into L2.
-  void PrefetchHeadForRead(uint64_t sector) const {
-    const uint8_t* pc = persisted_.Find(sector / kChunkSectors);
-    if (pc == nullptr) return;
+  // Hints to the host for the copy a read makes when it completes, changing
+  // nothing else. The copy comes many requests after the read is accepted;
+  // from a random place in a large medium its 64 cache lines would each
+  // wait for DRAM. ModelDevice spreads the fetching over the completions
+  // before it (model_device.h):
+  // - PrefetchIndexForRead, when a device accepts the read: the chunk
+  //   table's slot for it, so that ChunkForPrefetch later finds it in cache;
+  // - ChunkForPrefetch: the persisted bytes the read will copy from, or
+  //   nullptr (a read of the pattern or the volatile layer). For hints
+  //   only: a write or discard before the read may free the chunk, and a
+  //   prefetch of a stale address is harmless, where a copy would not be;
+  // - PrefetchSlice: lines [slice * kSliceLines, +kSliceLines) into L2.
+  static constexpr uint32_t kSliceLines = 8;
+  static constexpr uint32_t kSlices = ChunkTable::kBytes / (kSliceLines * 64);
+  void PrefetchIndexForRead(uint64_t sector) const { persisted_.PrefetchSlot(sector / kChunkSectors); }
+  const uint8_t* ChunkForPrefetch(uint64_t sector) const { return persisted_.Find(sector / kChunkSectors); }
+  static void PrefetchSlice(const uint8_t* chunk, uint32_t slice) {
+    const uint8_t* p = chunk + slice * kSliceLines * kCacheLine;
     // asm: GCC 12 deletes a loop of __builtin_prefetch in some contexts
     // (docs/performance.md, AIO round 5).
 #pragma GCC unroll 8
-    for (uint32_t line = 0; line < kPrefetchHeadLines; ++line) {
-      asm volatile("prefetcht0 %0" : : "m"(pc[line * kCacheLine]));
-    }
-  }
-  void PrefetchRestForRead(uint64_t sector) const {
-    const uint8_t* pc = persisted_.Find(sector / kChunkSectors);
-    if (pc == nullptr) return;
-#pragma GCC unroll 64
-    for (uint32_t line = kPrefetchHeadLines; line < kChunkBytes / kCacheLine; ++line) {
-      asm volatile("prefetcht2 %0" : : "m"(pc[line * kCacheLine]));
+    for (uint32_t line = 0; line < kSliceLines; ++line) {
+      asm volatile("prefetcht2 %0" : : "m"(p[line * kCacheLine]));
     }
   }
   // to_volatile: into the write cache; else persisted (and any volatile copy
@@ -94,10 +93,6 @@ class Media {
 
  private:
   static constexpr uint32_t kChunkSectors = 8;
-  // Lines PrefetchHeadForRead asks for: 8 measured best among 4-64 on the
-  // project's machine (AIO round 7); all 64 at once, at dispatch, stall on
-  // the core's fill buffers as the copy itself would.
-  static constexpr uint32_t kPrefetchHeadLines = 8;
   static constexpr uint32_t kCacheLine = 64;
   // Calls fn(s, chunk, first, n) for each within-chunk piece of a range
   // (media.cc; used there only).
@@ -111,6 +106,7 @@ class Media {
   };
 
   static_assert(kChunkBytes == ChunkTable::kBytes);
+  static_assert(kSlices * kSliceLines * kCacheLine == kChunkBytes);
 
   // A violation unless [sector, sector + sectors) is within the capacity.
   // The test is inline (every read and write asks), the report out of line.

@@ -58,7 +58,7 @@ void ModelDevice::Submit(BlockRequest* rq) {
     plan.start_ns = plan.complete_ns = now;
   }
   rq->start_ns = plan.start_ns;
-  if (rq->op == BlockOp::kRead && in_range) media_.PrefetchHeadForRead(rq->sector);
+  if (rq->op == BlockOp::kRead && in_range) media_.PrefetchIndexForRead(rq->sector);
   sim::EventId ev = sched_.At(plan.complete_ns, &ModelDevice::DeliverEvent, this, key);
   pending_.push_back(Pending{rq, ev, plan, !in_range});
   ++in_flight_;
@@ -66,19 +66,24 @@ void ModelDevice::Submit(BlockRequest* rq) {
 
 void ModelDevice::DeliverEvent(void* device, uint64_t key) { static_cast<ModelDevice*>(device)->Deliver(key); }
 
+const uint8_t* ModelDevice::LookUpChunk(Pending& p) {
+  p.chunk_known = true;
+  if (p.rq != nullptr && !p.failed && p.rq->op == BlockOp::kRead) p.chunk = media_.ChunkForPrefetch(p.rq->sector);
+  return p.chunk;
+}
+
+void ModelDevice::PrefetchAhead(size_t i) {
+  const size_t n = pending_.size();
+  for (uint32_t q = 1; q <= Media::kSlices && i + q < n; ++q) {
+    if (const uint8_t* c = ChunkForPrefetch(pending_[i + q])) Media::PrefetchSlice(c, Media::kSlices - q);
+  }
+}
+
 void ModelDevice::Deliver(uint64_t key) {
   SIM_CHECK(key >= first_key_ && key - first_key_ < pending_.size() &&
             pending_[key - first_key_].rq != nullptr)
       << "device " << name_ << ": completion of unknown request";
-  // The read completing kPrefetchAhead requests later (in submission order,
-  // which is completion order on a ramdisk) starts fetching the rest of its
-  // data now.
-  if (key - first_key_ + kPrefetchAhead < pending_.size()) {
-    const Pending& next = pending_[key - first_key_ + kPrefetchAhead];
-    if (next.rq != nullptr && !next.failed && next.rq->op == BlockOp::kRead) {
-      media_.PrefetchRestForRead(next.rq->sector);
-    }
-  }
+  PrefetchAhead(key - first_key_);
   Pending& p = pending_[key - first_key_];
   BlockRequest* rq = p.rq;
   const ServicePlan plan = p.plan;

@@ -80,8 +80,17 @@ class ModelDevice : public BlockDevice {
     sim::EventId event;
     ServicePlan plan;
     bool failed = false;  // complete with -EIO, moving no bytes
+    // A read's persisted chunk, for prefetch hints only (Media::ChunkForPrefetch),
+    // looked up by the first completion that prefetches for it.
+    bool chunk_known = false;
+    const uint8_t* chunk = nullptr;
   };
   void Deliver(uint64_t key);
+  // Host-cache hints for the reads after pending_[i] (changing nothing
+  // else): see pending_.
+  void PrefetchAhead(size_t i);
+  const uint8_t* ChunkForPrefetch(Pending& p) { return p.chunk_known ? p.chunk : LookUpChunk(p); }
+  const uint8_t* LookUpChunk(Pending& p);
   static void DeliverEvent(void* device, uint64_t key);  // the completion event: Deliver(key)
 
   sim::Scheduler& sched_;
@@ -96,10 +105,16 @@ class ModelDevice : public BlockDevice {
   // A power-of-two ring rather than a std::deque: indexing is a mask, not a
   // walk over the deque's block map (three operations per request).
   sim::RingQueue<Pending> pending_;
-  // How far ahead of a completion Deliver prefetches a read's data (AIO
-  // round 7: 2, 4 and 8 measured alike; the data must arrive before its copy,
-  // and stay in L2 until then).
-  static constexpr uint64_t kPrefetchAhead = 2;
+  // Prefetching for reads is spread over the completions before each
+  // read's own, so that no completion asks for more lines than the host core
+  // can have in flight (round 7's 56 lines at once stalled ~100 ns on the
+  // fill buffers): each of the Media::kSlices completions before a read
+  // fetches one slice of its chunk, the farthest the first slice. The chunk
+  // table's slot was prefetched when the read was accepted. Submission order
+  // is completion order on a ramdisk; on other devices the hints are only
+  // less timely. AIO round 8 (docs/performance.md) measured this against a
+  // first-line touch 16 or 32 requests ahead, slices of 4 and 16 lines,
+  // prefetcht0/t1, and starting 1 or 3 completions further ahead: none better.
   uint64_t first_key_ = 0;
   uint64_t next_key_ = 0;
   uint32_t in_flight_ = 0;
