@@ -24,7 +24,8 @@
 //        - stamps start_ns / complete_ns and status, decrements in_flight(),
 //          and only then calls rq->done(rq, status) (so done may Submit again).
 //      status is 0 or a negative errno (-EIO).
-//   3. The request object must stay alive until done runs.
+//   3. The request object, and whatever done_data points at, must stay alive
+//      until done runs.
 // Power cut (PowerCut()): the volatile write cache is lost; the persisted
 // media keeps what was flushed. Requests in flight at that instant are aborted
 // (their writes are not applied) and complete with -EIO at that same virtual
@@ -70,6 +71,7 @@ struct BlockRequest {
   // Called once at completion. A device may take it out of the request
   // before calling it (ModelDevice does): set it for every submission.
   BlockDone done;
+  void* done_data = nullptr;  // the caller's, for done (like end_io_data); handed back as set
 
   // --- set by the device ---
   sim::SimTime submit_ns = 0;    // when Submit() was called
