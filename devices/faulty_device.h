@@ -126,7 +126,7 @@ class FaultyDevice : public BlockDevice {
     FaultyDevice* dev = nullptr;
     uint64_t key = 0;  // in pending_
     BlockRequest* rq = nullptr;
-    BlockDone done;  // the caller's, put back before it is called
+    BlockDoneFn done = nullptr;  // the caller's, put back before it is called
     void* done_data = nullptr;
     sim::SimTime submit_ns = 0;
     bool forwarded = false;
