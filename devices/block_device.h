@@ -24,7 +24,8 @@
 //        - stamps start_ns / complete_ns and status, decrements in_flight(),
 //          and only then calls rq->done(rq, status) (so done may Submit again).
 //      status is 0 or a negative errno (-EIO).
-//   3. The request object must stay alive until done runs.
+//   3. The request object, and whatever done_data points at, must stay alive
+//      until done runs.
 // Power cut (PowerCut()): the volatile write cache is lost; the persisted
 // media keeps what was flushed. Requests in flight at that instant are aborted
 // (their writes are not applied) and complete with -EIO at that same virtual
@@ -36,7 +37,6 @@
 #define AIOSIM_DEVICES_BLOCK_DEVICE_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -56,7 +56,10 @@ inline constexpr int kNumBlockOps = 4;
 std::string_view BlockOpName(BlockOp op);  // "read", "write", "flush", "discard"
 
 struct BlockRequest;
-using BlockDone = std::function<void(BlockRequest* rq, int status)>;
+// Completion in the kernel's shape (struct request's end_io and
+// end_io_data, bio's bi_end_io and bi_private): a plain function, and an
+// opaque pointer through which it finds the caller's state.
+using BlockDoneFn = void (*)(BlockRequest* rq, int status);
 
 struct BlockRequest {
   // --- set by the caller ---
@@ -67,9 +70,10 @@ struct BlockRequest {
   uint8_t* data = nullptr;  // sectors * kSectorSize bytes (read: filled; write: source)
   bool fua = false;         // write: persist before completing (REQ_FUA)
   int16_t ioprio = 0;       // carried for the trace; models ignore it
-  // Called once at completion. A device may take it out of the request
-  // before calling it (ModelDevice does): set it for every submission.
-  BlockDone done;
+  // Called once at completion. A device may clear it before calling it
+  // (ModelDevice does): set it for every submission.
+  BlockDoneFn done = nullptr;
+  void* done_data = nullptr;  // the caller's, for done (like end_io_data); handed back as set
 
   // --- set by the device ---
   sim::SimTime submit_ns = 0;    // when Submit() was called

@@ -146,8 +146,11 @@ void FaultyDevice::Submit(BlockRequest* rq) {
   ++all_count_;
   const uint64_t key = next_key_++;
   Held& h = pending_[key];
+  h.dev = this;
+  h.key = key;
   h.rq = rq;
   h.done = rq->done;
+  h.done_data = rq->done_data;
   h.submit_ns = now;
   if (const int error = DecideError(*rq); error != 0) {
     ++counters_.injected_errors;
@@ -172,8 +175,16 @@ void FaultyDevice::Forward(uint64_t key) {
   h.forwarded = true;
   h.stalled = false;
   h.event = sim::EventId{};
-  h.rq->done = [this, key](BlockRequest*, int status) { OnTargetDone(key, status); };
+  h.rq->done = &FaultyDevice::TargetDone;
+  h.rq->done_data = &h;
   target_->Submit(h.rq);
+}
+
+// Deliver erases the Held only after this has run for a forwarded request,
+// so done_data still points at it.
+void FaultyDevice::TargetDone(BlockRequest* rq, int status) {
+  const Held* h = static_cast<const Held*>(rq->done_data);
+  h->dev->OnTargetDone(h->key, status);
 }
 
 void FaultyDevice::OnTargetDone(uint64_t key, int status) {
@@ -181,6 +192,7 @@ void FaultyDevice::OnTargetDone(uint64_t key, int status) {
   SIM_CHECK(it != pending_.end()) << "device " << name() << ": completion of an unknown request";
   Held& h = it->second;
   h.rq->done = h.done;
+  h.rq->done_data = h.done_data;
   const sim::SimTime now = sched_.Now();
   sim::SimTime at = now;
   if (status == 0) {
@@ -210,6 +222,7 @@ void FaultyDevice::Deliver(uint64_t key, int status) {
   BlockRequest* rq = h.rq;
   const sim::SimTime now = sched_.Now();
   rq->done = h.done;
+  rq->done_data = h.done_data;
   rq->submit_ns = h.submit_ns;
   if (!h.forwarded) rq->start_ns = now;
   rq->complete_ns = now;

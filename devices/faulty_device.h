@@ -119,9 +119,15 @@ class FaultyDevice : public BlockDevice {
   void PowerCut() override;
 
  private:
+  // A request between Submit and Deliver. Lives in pending_, a std::map, so
+  // its address holds until Deliver erases it: while the target has the
+  // request, rq->done_data points here.
   struct Held {
+    FaultyDevice* dev = nullptr;
+    uint64_t key = 0;  // in pending_
     BlockRequest* rq = nullptr;
-    BlockDone done;
+    BlockDoneFn done = nullptr;  // the caller's, put back before it is called
+    void* done_data = nullptr;
     sim::SimTime submit_ns = 0;
     bool forwarded = false;
     bool stalled = false;  // waiting here for a stall to end
@@ -130,6 +136,7 @@ class FaultyDevice : public BlockDevice {
 
   int DecideError(const BlockRequest& rq);  // errno to inject, 0 for none
   void Forward(uint64_t key);
+  static void TargetDone(BlockRequest* rq, int status);  // rq->done while forwarded
   void OnTargetDone(uint64_t key, int status);
   void Deliver(uint64_t key, int status);
   sim::SimTime StallEnd(sim::SimTime t) const;  // t, or the end of the stall covering t

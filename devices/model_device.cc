@@ -119,10 +119,11 @@ void ModelDevice::Deliver(uint64_t key) {
   stats_.OnComplete(now, rq->op, rq->bytes(), latency, status);
   sched_.trace().Emit(k_complete_, {trace_id_, static_cast<int64_t>(rq->id),
                                     static_cast<int64_t>(rq->op), status, latency});
-  // Taken out of rq: done may resubmit rq with a new callback while this
-  // one runs. A finished request keeps no callback (every submission sets
-  // one, see block_device.h).
-  const BlockDone done = std::move(rq->done);
+  // Cleared before the call, so a finished request keeps no callback and a
+  // resubmission that sets none fails CheckRequest (every submission sets
+  // one, see block_device.h). done_data stays for done to read.
+  const BlockDoneFn done = rq->done;
+  rq->done = nullptr;
   done(rq, status);
 }
 

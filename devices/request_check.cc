@@ -14,8 +14,8 @@ void ReportBadRequest(const BlockDevice& dev, const BlockRequest& rq, RequestFau
           << " in flight, queue depth limit " << dev.queue_depth_max();
       break;
     case RequestFault::kNoCallback:
-      SIM_CHECK(static_cast<bool>(rq.done)) << "device " << dev.name() << ": request " << rq.id
-                                            << " has no completion callback";
+      SIM_CHECK(rq.done != nullptr) << "device " << dev.name() << ": request " << rq.id
+                                    << " has no completion callback";
       break;
     case RequestFault::kFlushWithSectors:
       SIM_CHECK(rq.sectors == 0) << "device " << dev.name() << ": flush request " << rq.id << " carries "

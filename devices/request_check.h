@@ -15,7 +15,7 @@ namespace devices {
 enum class RequestFault : uint8_t {
   kNone,
   kQueueFull,         // in_flight() has reached queue_depth_max()
-  kNoCallback,        // done is empty
+  kNoCallback,        // done is null
   kFlushWithSectors,  // a flush carries sectors
   kUnknownOp,
   kNoSectors,         // a read, write or discard of 0 sectors

@@ -188,6 +188,12 @@ devices::BlockOp device_op(const request* rq) {
 
 void blk_mq_complete_request(request* rq, int status);
 
+// The device's completion, as a driver's interrupt handler finds its request
+// and calls blk_mq_complete_request: done_data is the request dev_rq sits in.
+void blk_mq_dev_rq_done(devices::BlockRequest* d, int status) {
+  blk_mq_complete_request(static_cast<request*>(d->done_data), status);
+}
+
 // The host address of the request's payload when its segments, bio after
 // bio, form one contiguous run of memory; else nullptr.
 uint8_t* rq_contiguous_data(const request* rq) {
@@ -215,7 +221,8 @@ void blk_mq_dispatch_one(request_queue* q, request* rq) {
   d.id = rq->tag;
   d.op = device_op(rq);
   d.fua = (rq->cmd_flags & REQ_FUA) != 0;
-  d.done = [rq](devices::BlockRequest*, int status) { blk_mq_complete_request(rq, status); };
+  d.done = blk_mq_dev_rq_done;
+  d.done_data = rq;
   if (d.op == devices::BlockOp::kFlush) {
     d.sector = 0;
     d.sectors = 0;

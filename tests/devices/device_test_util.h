@@ -19,7 +19,8 @@ struct Req {
   BlockRequest rq;
   std::vector<uint8_t> buf;
   bool completed = false;
-  int status = 1;  // 1 = not completed yet
+  int status = 1;              // 1 = not completed yet
+  std::function<void()> then;  // runs after the completion is recorded
 
   static std::unique_ptr<Req> Make(uint64_t id, BlockOp op, uint64_t sector, uint32_t sectors,
                                    uint8_t fill = 0) {
@@ -30,12 +31,16 @@ struct Req {
     r->rq.sectors = sectors;
     r->buf.assign(uint64_t{sectors} * kSectorSize, fill);
     r->rq.data = (op == BlockOp::kFlush || sectors == 0) ? nullptr : r->buf.data();
-    Req* self = r.get();
-    r->rq.done = [self](BlockRequest*, int status) {
-      self->completed = true;
-      self->status = status;
-    };
+    r->rq.done = &Req::Done;
+    r->rq.done_data = r.get();
     return r;
+  }
+  // rq.done for every Req: done_data is the Req itself.
+  static void Done(BlockRequest* rq, int status) {
+    Req* self = static_cast<Req*>(rq->done_data);
+    self->completed = true;
+    self->status = status;
+    if (self->then) self->then();
   }
   sim::SimTime latency() const { return rq.complete_ns - rq.submit_ns; }
 };
@@ -55,11 +60,7 @@ inline sim::SimTime RunQd1(sim::Scheduler& sched, BlockDevice& dev,
   std::function<void()> issue = [&] {
     if (next == reqs.size()) return;
     Req* r = reqs[next++].get();
-    auto inner = r->rq.done;
-    r->rq.done = [inner, &issue](BlockRequest* rq, int status) {
-      inner(rq, status);
-      issue();
-    };
+    r->then = issue;
     dev.Submit(&r->rq);
   };
   issue();
