@@ -11,6 +11,10 @@
 //    device model, bi_end_io in interrupt context, aio_complete, the reap.
 //    Reported as simulated iocbs per host CPU second (target >= 10^6, i.e.
 //    submit + complete + reap < 1 us each).
+//    The "batching" line under it says how the loop's syscalls shared out
+//    the iocbs: syscalls take no virtual time and each read completes at its
+//    own instant, so at queue depth 32 the loop settles at one iocb per
+//    io_submit and one event per io_getevents, which blocks every time.
 //    Figure 1b is the same loop over a 2 MiB file, which stays in the host's
 //    caches: the simulator's own cost without the host's memory latency
 //    for the data copy (a diagnostic beside figure 1, not a target).
