@@ -106,15 +106,16 @@ class ModelDevice : public BlockDevice {
   // walk over the deque's block map (three operations per request).
   sim::RingQueue<Pending> pending_;
   // Prefetching for reads is spread over the completions before each
-  // read's own, so that no completion asks for more lines than the host core
-  // can have in flight (round 7's 56 lines at once stalled ~100 ns on the
-  // fill buffers): each of the Media::kSlices completions before a read
-  // fetches one slice of its chunk, the farthest the first slice. The chunk
-  // table's slot was prefetched when the read was accepted. Submission order
-  // is completion order on a ramdisk; on other devices the hints are only
-  // less timely. AIO round 8 (docs/performance.md) measured this against a
-  // first-line touch 16 or 32 requests ahead, slices of 4 and 16 lines,
-  // prefetcht0/t1, and starting 1 or 3 completions further ahead: none better.
+  // read's own, so that no completion asks for more lines than the host
+  // core can have in flight (round 7 asked for 56 at once, and perf put 73%
+  // of Deliver's samples on those prefetches). Each of the Media::kSlices
+  // completions before a read fetches one slice of its chunk, the farthest
+  // the first slice; the chunk table's slot was prefetched when the read
+  // was accepted. Submission order is completion order on a ramdisk; on
+  // other devices the hints are only less timely. AIO round 8
+  // (docs/performance.md) measured this against a first-line touch 16 or 32
+  // requests ahead, slices of 4 and 16 lines, prefetcht0/t1, and starting 1
+  // or 3 completions further ahead: none better.
   uint64_t first_key_ = 0;
   uint64_t next_key_ = 0;
   uint32_t in_flight_ = 0;
