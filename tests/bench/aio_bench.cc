@@ -11,10 +11,11 @@
 //    device model, bi_end_io in interrupt context, aio_complete, the reap.
 //    Reported as simulated iocbs per host CPU second (target >= 10^6, i.e.
 //    submit + complete + reap < 1 us each).
-//    The "batching" line under it says how the loop's syscalls shared out
-//    the iocbs: syscalls take no virtual time and each read completes at its
-//    own instant, so at queue depth 32 the loop settles at one iocb per
-//    io_submit and one event per io_getevents, which blocks every time.
+//    The "batching" line under each loop figure says how the loop's
+//    syscalls shared out the iocbs: syscalls take no virtual time and each
+//    read completes at its own instant, so at queue depth 32 this loop
+//    settles at one iocb per io_submit and one event per io_getevents,
+//    which blocks every time.
 //    Figure 1b is the same loop over a 2 MiB file, which stays in the host's
 //    caches: the simulator's own cost without the host's memory latency
 //    for the data copy (a diagnostic beside figure 1, not a target).
@@ -113,17 +114,17 @@ kernel::aio_context_t SetupCtx(unsigned nr) {
   return ctx;
 }
 
-// The submit/reap loop shared by figures 1 and 2. make(i) fills iocb slot i.
-// How the loop's syscalls batched: iocbs per io_submit, events per
-// io_getevents. Printed beside figure 1, so that its per-iocb cost can be
-// read against the syscall work it shares out.
+// How the loop's syscalls batched, summed over runs: iocbs per io_submit,
+// events per io_getevents. Printed beside figure 1, so that its per-iocb
+// cost can be read against the syscall work it shares out.
 struct Batching {
   long submits = 0, getevents = 0, iocbs = 0;
 };
-Batching g_batching;
 
+// The submit/reap loop shared by figures 1 and 2. make(i) fills iocb slot i.
+// Adds its syscall counts to *batching.
 template <typename Make>
-void QdLoop(kernel::aio_context_t ctx, long total, Make&& make) {
+void QdLoop(kernel::aio_context_t ctx, long total, Batching* batching, Make&& make) {
   user_ptr iocbs = Map(kQueueDepth * kernel::IOCB_SIZE);
   user_ptr ptrs = Map(kQueueDepth * 8);
   user_ptr evs = Map(kQueueDepth * kernel::IO_EVENT_SIZE);
@@ -146,7 +147,7 @@ void QdLoop(kernel::aio_context_t ctx, long total, Make&& make) {
       long r = kernel::sys_io_submit(ctx, n, ptrs);
       if (r != n) Die("io_submit returned " + std::to_string(r));
       submitted += n;
-      ++g_batching.submits;
+      ++batching->submits;
     }
     long got = kernel::sys_io_getevents(ctx, 1, kQueueDepth, evs, 0);
     if (got <= 0) Die("io_getevents returned " + std::to_string(got));
@@ -157,13 +158,13 @@ void QdLoop(kernel::aio_context_t ctx, long total, Make&& make) {
       free_slots.push_back(static_cast<int>(ev.data));
     }
     completed += got;
-    ++g_batching.getevents;
+    ++batching->getevents;
   }
-  g_batching.iocbs += total;
+  batching->iocbs += total;
 }
 
 // Figures 1 and 1b: ns of host CPU per iocb.
-double DioRandRead(long total, int64_t file_bytes) {
+double DioRandRead(long total, int64_t file_bytes, Batching* batching) {
   Bench b(/*latency_ns=*/1000, /*qd_max=*/256, file_bytes);
   double t = 0;
   kernel::create_process("fio", [&] {
@@ -173,7 +174,7 @@ double DioRandRead(long total, int64_t file_bytes) {
     user_ptr bufs = Map(kQueueDepth * 4096);
     sim::Prng rng = sim::Prng(7).Fork("bench.offsets");
     double t0 = CpuNs();
-    QdLoop(ctx, total, [&](int slot) {
+    QdLoop(ctx, total, batching, [&](int slot) {
       long long off = static_cast<long long>(rng.Uniform(static_cast<uint64_t>(file_bytes / 4096))) * 4096;
       return kernel::io_prep_pread(static_cast<int>(fd), bufs + static_cast<user_ptr>(slot) * 4096,
                                    4096, off);
@@ -187,7 +188,7 @@ double DioRandRead(long total, int64_t file_bytes) {
 }
 
 // Figure 2: the AIO layer alone.
-double PollReady(long total) {
+double PollReady(long total, Batching* batching) {
   sim::Scheduler sched;
   kernel::Kernel k(sched);
   double t = 0;
@@ -195,7 +196,7 @@ double PollReady(long total) {
     kernel::aio_context_t ctx = SetupCtx(64);
     long efd = kernel::sys_eventfd2(1, 0);  // counter 1: always readable
     double t0 = CpuNs();
-    QdLoop(ctx, total, [&](int) { return kernel::io_prep_poll(static_cast<int>(efd), POLLIN); });
+    QdLoop(ctx, total, batching, [&](int) { return kernel::io_prep_poll(static_cast<int>(efd), POLLIN); });
     t = CpuNs() - t0;
     kernel::sys_io_destroy(ctx);
     return 0;
@@ -279,27 +280,31 @@ int main(int argc, char** argv) {
     for (int i = 0; i < reps; ++i) v.push_back(run());
     return v;
   };
-  auto print_rate = [](const char* label, const std::vector<double>& v, const char* what) {
+  // A figure of the submit/reap loop, and how its syscalls batched.
+  auto print_rate = [](const char* label, const std::vector<double>& v, const Batching& b,
+                       const char* what) {
     const double ns = Median(v);
     std::printf("  %-18s %8.0f ns/iocb  %10.0f iocbs/s  (%s)%s\n", label, ns, 1e9 / ns, what,
                 Spread(v).c_str());
+    std::printf("  %-18s %8.1f iocbs per io_submit, %.1f events per io_getevents\n", "  batching",
+                static_cast<double>(b.iocbs) / static_cast<double>(b.submits),
+                static_cast<double>(b.iocbs) / static_cast<double>(b.getevents));
   };
 
   std::printf("aio_bench (%ld iocbs per repetition, median of %d)\n", total, reps);
   if (wanted("dio")) {
-    g_batching = {};
-    print_rate("dio-randread-qd32", repeat([&] { return DioRandRead(total, kFileBytes); }),
+    Batching b;
+    print_rate("dio-randread-qd32", repeat([&] { return DioRandRead(total, kFileBytes, &b); }), b,
                "4 KiB O_DIRECT, ramdisk, simplefs");
-    std::printf("  %-18s %8.1f iocbs per io_submit, %.1f events per io_getevents\n", "... batching",
-                static_cast<double>(g_batching.iocbs) / static_cast<double>(g_batching.submits),
-                static_cast<double>(g_batching.iocbs) / static_cast<double>(g_batching.getevents));
   }
   if (wanted("dio-hot")) {
-    print_rate("... 2 MiB file", repeat([&] { return DioRandRead(total, kHotFileBytes); }),
+    Batching b;
+    print_rate("... 2 MiB file", repeat([&] { return DioRandRead(total, kHotFileBytes, &b); }), b,
                "the same, data in the host's caches: no DRAM wait");
   }
   if (wanted("poll")) {
-    print_rate("aio-layer (POLL)", repeat([&] { return PollReady(total); }),
+    Batching b;
+    print_rate("aio-layer (POLL)", repeat([&] { return PollReady(total, &b); }), b,
                "ready eventfd: no block layer");
   }
   if (wanted("mem")) {
