@@ -190,9 +190,7 @@ void FaultyDevice::TargetDone(BlockRequest* rq, int status) {
 void FaultyDevice::OnTargetDone(uint64_t key, int status) {
   auto it = pending_.find(key);
   SIM_CHECK(it != pending_.end()) << "device " << name() << ": completion of an unknown request";
-  Held& h = it->second;
-  h.rq->done = h.done;
-  h.rq->done_data = h.done_data;
+  Held& h = it->second;  // Deliver puts the caller's done and done_data back
   const sim::SimTime now = sched_.Now();
   sim::SimTime at = now;
   if (status == 0) {

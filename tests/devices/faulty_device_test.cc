@@ -141,6 +141,49 @@ TEST_CASE("FaultyDevice: a stall holds new requests and completions until it end
   CHECK(dev->counters().stalled == 1);
 }
 
+// The caller's completion pair comes back to it whatever happened on the
+// way: forwarded to the target (which calls FaultyDevice's own function in
+// between), failed here without reaching the target, or held by a stall.
+TEST_CASE("FaultyDevice: done gets the caller's done_data on every path", "[devices]") {
+  struct Seen {
+    int calls = 0;
+    void* data = nullptr;
+    int status = 1;
+  };
+  static constexpr BlockDoneFn kDone = [](BlockRequest* rq, int status) {
+    Seen* s = static_cast<Seen*>(rq->done_data);
+    ++s->calls;
+    s->data = rq->done_data;
+    s->status = status;
+  };
+  sim::Scheduler sched;
+  auto dev = MakeFaulty(sched);
+  REQUIRE(dev->AddEioNth({.op = BlockOp::kWrite, .nth = 1, .count = 1}).ok());
+  REQUIRE(dev->AddStall({.from_ns = 3000, .until_ns = 4000}).ok());
+  auto fwd = Req::Make(1, BlockOp::kRead, 0, 8);      // at 0: forwarded
+  auto failed = Req::Make(2, BlockOp::kWrite, 8, 8);  // at 0: EIO here
+  auto held = Req::Make(3, BlockOp::kRead, 16, 8);    // at 3500: stalled, then forwarded
+  Seen seen[3];
+  Req* reqs[3] = {fwd.get(), failed.get(), held.get()};
+  for (int i = 0; i < 3; ++i) {
+    reqs[i]->rq.done = kDone;
+    reqs[i]->rq.done_data = &seen[i];
+  }
+  dev->Submit(&fwd->rq);
+  dev->Submit(&failed->rq);
+  sched.At(3500, [&] { dev->Submit(&held->rq); });
+  sched.Run();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(seen[i].calls == 1);
+    CHECK(seen[i].data == &seen[i]);
+    CHECK(reqs[i]->rq.done_data == &seen[i]);
+  }
+  CHECK(seen[0].status == 0);
+  CHECK(seen[1].status == -EIO);
+  CHECK(seen[2].status == 0);
+  CHECK(held->rq.complete_ns == 5008);
+}
+
 TEST_CASE("FaultyDevice: held requests count against the queue depth", "[devices]") {
   sim::Scheduler sched;
   auto dev = MakeFaulty(sched, 2);
