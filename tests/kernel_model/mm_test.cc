@@ -14,6 +14,13 @@ using kernel_test::uget;
 using kernel_test::uput;
 using kernel_test::World;
 
+namespace {
+// One page of private anonymous memory at exactly addr (MAP_FIXED).
+user_ptr map_page_at(mm_struct* mm, user_ptr addr, unsigned long prot = PROT_READ | PROT_WRITE) {
+  return vm_mmap(mm, addr, PAGE_SIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+}
+}  // namespace
+
 TEST_CASE("mm: mappings come from a deterministic bump allocator", "[kernel][mm]") {
   World w;
   unsigned long a = 0, b = 0, c = 0, bad_align = 0;
@@ -85,10 +92,8 @@ TEST_CASE("mm: a copy spans adjacent mappings", "[kernel][mm]") {
   unsigned long nc = 1;
   create_process("p", [&] {
     mm_struct* mm = current()->mm;
-    user_ptr a = vm_mmap(mm, 0x10000000, PAGE_SIZE, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-    vm_mmap(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE,
-            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    user_ptr a = map_page_at(mm, 0x10000000);
+    map_page_at(mm, a + PAGE_SIZE);
     std::string s(2 * PAGE_SIZE, 'q');
     nc = copy_to_user(a, s.data(), s.size());
     return 0;
@@ -203,11 +208,10 @@ TEST_CASE("mm: mremap grows in place when it can, else moves with MREMAP_MAYMOVE
   std::string kept;
   create_process("p", [&] {
     mm_struct* mm = current()->mm;
-    user_ptr a = vm_mmap(mm, 0x30000000, PAGE_SIZE, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    user_ptr a = map_page_at(mm, 0x30000000);
     uput(a, "keep");
     in_place = vm_mremap(mm, a, PAGE_SIZE, 2 * PAGE_SIZE, 0, 0);
-    vm_mmap(mm, a + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    map_page_at(mm, a + 2 * PAGE_SIZE, PROT_READ);
     no_move = vm_mremap(mm, a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0);
     moved = vm_mremap(mm, a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, MREMAP_MAYMOVE, 0);
     kept = uget(moved, 4);
@@ -313,10 +317,9 @@ TEST_CASE("mm: pin_user_pages pins each mapping a range crosses, or nothing on a
   std::string via_pin;
   create_process("p", [&] {
     mm_struct* mm = current()->mm;
-    user_ptr a = vm_mmap(mm, 0x30000000, PAGE_SIZE, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-    vm_mmap(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
-    user_ptr ro = vm_mmap(mm, 0x40000000, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    user_ptr a = map_page_at(mm, 0x30000000);
+    map_page_at(mm, a + PAGE_SIZE);
+    user_ptr ro = map_page_at(mm, 0x40000000, PROT_READ);
     std::vector<user_pin> pins;
     // Two adjacent mappings: two pins, each onto its own bytes.
     REQUIRE(pin_user_pages(mm, a + PAGE_SIZE - 2, 4, FOLL_WRITE, &pins) == 0);
@@ -356,8 +359,7 @@ TEST_CASE("mm: pinned bytes stay put through munmap and mremap; unpinning shows 
     mm_struct* mm = current()->mm;
     // Grown in place while pinned: the bytes written through the pin after
     // the growth appear in the mapping once unpinned.
-    user_ptr a = vm_mmap(mm, 0x30000000, PAGE_SIZE, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    user_ptr a = map_page_at(mm, 0x30000000);
     uput(a, "old");
     std::vector<user_pin> pins;
     REQUIRE(pin_user_pages(mm, a, 3, FOLL_WRITE, &pins) == 0);
