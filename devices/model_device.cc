@@ -83,17 +83,10 @@ void ModelDevice::Deliver(uint64_t key) {
   SIM_CHECK(key >= first_key_ && key - first_key_ < pending_.size() &&
             pending_[key - first_key_].rq != nullptr)
       << "device " << name_ << ": completion of unknown request";
-  PrefetchAhead(key - first_key_);
   Pending& p = pending_[key - first_key_];
   BlockRequest* rq = p.rq;
   const ServicePlan plan = p.plan;
   const bool failed = p.failed;
-  p.rq = nullptr;
-  --in_flight_;
-  while (!pending_.empty() && pending_.front().rq == nullptr) {
-    (void)pending_.pop_front();
-    ++first_key_;
-  }
   const int status = failed ? -EIO : 0;
   if (!failed) {
     if (plan.persist_cache_first) media_.Flush();
@@ -111,6 +104,13 @@ void ModelDevice::Deliver(uint64_t key) {
         media_.Discard(rq->sector, rq->sectors);
         break;
     }
+  }
+  PrefetchAhead(key - first_key_);
+  p.rq = nullptr;
+  --in_flight_;
+  while (!pending_.empty() && pending_.front().rq == nullptr) {
+    (void)pending_.pop_front();
+    ++first_key_;
   }
   const sim::SimTime now = sched_.Now();
   rq->complete_ns = now;

@@ -115,7 +115,8 @@ class ModelDevice : public BlockDevice {
   // other devices the hints are only less timely. AIO round 8
   // (docs/performance.md) measured this against a first-line touch 16 or 32
   // requests ahead, slices of 4 and 16 lines, prefetcht0/t1, and starting 1
-  // or 3 completions further ahead: none better.
+  // or 3 completions further ahead: none better. Each completion issues its
+  // slices after its own copy (round 9: ~1% faster than before it).
   uint64_t first_key_ = 0;
   uint64_t next_key_ = 0;
   uint32_t in_flight_ = 0;
