@@ -96,7 +96,7 @@ class BlockDevice {
   virtual int64_t trace_id() const = 0;
   virtual std::string_view kind() const = 0;  // "ramdisk", "hdd", "ssd", "faulty(hdd)"
   virtual uint32_t logical_block_size() const = 0;  // bytes; a multiple of kSectorSize
-  virtual uint64_t capacity_sectors() const = 0;
+  virtual uint64_t capacity_sectors() const = 0;  // fixed for the device's life
   virtual uint32_t queue_depth_max() const = 0;  // fixed for the device's life
   virtual bool has_volatile_cache() const = 0;
 

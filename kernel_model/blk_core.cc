@@ -56,6 +56,7 @@ sim::Status blk_alloc_disk(sim::Scheduler* sched, devices::BlockDevice* dev, con
   auto bdev = std::make_unique<block_device>();
   bdev->bd_name = dev->name();
   bdev->bd_device = dev;
+  bdev->bd_nr_sectors = dev->capacity_sectors();
   bdev->bd_queue = std::make_unique<request_queue>(sched, dev, lim);
   bdev->bd_queue->elevator = elevator_alloc(bdev->bd_queue.get(), cfg.elevator, cfg.deadline);
   if (!bdev->bd_queue->elevator) {
@@ -373,7 +374,7 @@ void submit_bio(bio* b) {
     return;
   }
   // bio_check_eod and bio_unaligned.
-  if (bio_end_sector(b) > q->dev->capacity_sectors()) {
+  if (bio_end_sector(b) > bdev_nr_sectors(b->bi_bdev)) {
     blk_bio_error(q, b, BLK_STS_IOERR);
     return;
   }

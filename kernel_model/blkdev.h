@@ -203,6 +203,7 @@ struct request_queue {
 struct block_device {
   std::string bd_name;               // the device's name ("sda")
   devices::BlockDevice* bd_device = nullptr;  // the device model
+  sector_t bd_nr_sectors = 0;        // set_capacity at blk_alloc_disk: the model's, fixed
   std::unique_ptr<request_queue> bd_queue;
 };
 
@@ -215,7 +216,7 @@ inline request_queue* bdev_get_queue(block_device* bdev) { return bdev->bd_queue
 inline uint32_t bdev_logical_block_size(const block_device* bdev) {
   return bdev->bd_queue->limits.logical_block_size;
 }
-inline sector_t bdev_nr_sectors(const block_device* bdev) { return bdev->bd_device->capacity_sectors(); }
+inline sector_t bdev_nr_sectors(const block_device* bdev) { return bdev->bd_nr_sectors; }
 inline bool bdev_write_cache(const block_device* bdev) { return bdev->bd_device->has_volatile_cache(); }
 
 // Submits a bio (see above). May run bi_end_io before returning when the bio
