@@ -19,6 +19,10 @@
 //    Figure 1b is the same loop over a 2 MiB file, which stays in the host's
 //    caches: the simulator's own cost without the host's memory latency
 //    for the data copy (a diagnostic beside figure 1, not a target).
+//    Figure 1c ("sweep") runs it over 4, 8, 16 and 32 MiB files, between 1b
+//    and 1: where the cost starts to grow says which host resource it is
+//    (past the core's L2, data the prefetches must hide; past 8 MiB, more
+//    4 KiB pages than the second-level TLB maps; docs/performance.md).
 // 2. aio-layer: the same loop on a POLL of an always-ready eventfd: the AIO
 //    layer alone (syscalls, refcounts, ring) without the block layer.
 // 3. memory per in-flight iocb: heap bytes (glibc mallinfo2) held per
@@ -255,16 +259,16 @@ std::string Spread(const std::vector<double>& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string usage = "usage: aio_bench [--quick] [--only=dio|dio-hot|poll|mem]";
+  const std::string usage = "usage: aio_bench [--quick] [--only=dio|dio-hot|sweep|poll|mem]";
   bool quick = false;
-  std::string only;  // --only=dio|dio-hot|poll|mem: one figure (for profiling)
+  std::string only;  // --only=dio|dio-hot|sweep|poll|mem: one figure (for profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
       quick = true;
     } else if (a.rfind("--only=", 0) == 0) {
       only = a.substr(7);
-      if (only != "dio" && only != "dio-hot" && only != "poll" && only != "mem") {
+      if (only != "dio" && only != "dio-hot" && only != "sweep" && only != "poll" && only != "mem") {
         Die("unknown figure '" + only + "' in --only; " + usage);
       }
     } else {
@@ -301,6 +305,14 @@ int main(int argc, char** argv) {
     Batching b;
     print_rate("... 2 MiB file", repeat([&] { return DioRandRead(total, kHotFileBytes, &b); }), b,
                "the same, data in the host's caches: no DRAM wait");
+  }
+  if (wanted("sweep")) {
+    for (int mib : {4, 8, 16, 32}) {
+      Batching b;
+      const std::string label = "... " + std::to_string(mib) + " MiB file";
+      print_rate(label.c_str(), repeat([&] { return DioRandRead(total, int64_t{mib} << 20, &b); }), b,
+                 "the same over a file between 1b's and 1's");
+    }
   }
   if (wanted("poll")) {
     Batching b;
