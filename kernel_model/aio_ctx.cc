@@ -245,24 +245,24 @@ namespace {
 // conditions, same messages): a SIM_CHECK's message builder inside a helper
 // made each of its ~10 calls per iocb set up a full frame with a
 // stack-protector canary, although the checks pass.
-[[gnu::cold, gnu::noinline]] void users_taken_at_zero(const kioctx* ctx, sim::TraceText who) {
+[[gnu::cold, gnu::noinline]] void users_taken_at_zero(const kioctx* ctx, const sim::TraceText& who) {
   SIM_CHECK(ctx->users.count > 0) << who.text() << ": users reference of ctx " << ctx->slot.id
                                   << " taken at zero";
 }
-[[gnu::cold, gnu::noinline]] void users_put_below_zero(const kioctx* ctx, sim::TraceText who) {
+[[gnu::cold, gnu::noinline]] void users_put_below_zero(const kioctx* ctx, const sim::TraceText& who) {
   SIM_CHECK(ctx->users.count > 0) << who.text() << ": users put below zero on ctx " << ctx->slot.id;
 }
-[[gnu::cold, gnu::noinline]] void reqs_get_at_zero(const kioctx* ctx, sim::TraceText who) {
+[[gnu::cold, gnu::noinline]] void reqs_get_at_zero(const kioctx* ctx, const sim::TraceText& who) {
   SIM_CHECK(ctx->reqs.count > 0) << who.text() << ": reqs get on ctx " << ctx->slot.id
                                  << " at zero";
 }
-[[gnu::cold, gnu::noinline]] void reqs_put_below_zero(const kioctx* ctx, sim::TraceText who) {
+[[gnu::cold, gnu::noinline]] void reqs_put_below_zero(const kioctx* ctx, const sim::TraceText& who) {
   SIM_CHECK(ctx->reqs.count > 0) << who.text() << ": reqs put below zero on ctx " << ctx->slot.id;
 }
 
 }  // namespace
 
-bool ctx_users_tryget_live(kioctx* ctx, sim::TraceText who) {
+bool ctx_users_tryget_live(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   if (ctx->users.dead) return false;
   if (!(ctx->users.count > 0)) [[unlikely]] users_taken_at_zero(ctx, who);
@@ -271,7 +271,7 @@ bool ctx_users_tryget_live(kioctx* ctx, sim::TraceText who) {
   return true;
 }
 
-void ctx_users_get(kioctx* ctx, sim::TraceText who) {
+void ctx_users_get(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   SIM_CHECK(ctx->users.count > 0) << who.text() << ": users get on ctx " << ctx->slot.id
                                   << " at zero";
@@ -279,7 +279,7 @@ void ctx_users_get(kioctx* ctx, sim::TraceText who) {
   trace_ctx_ref(ctx, 0, +1, ctx->users.count, who);
 }
 
-void ctx_users_put(kioctx* ctx, sim::TraceText who) {
+void ctx_users_put(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   if (!(ctx->users.count > 0)) [[unlikely]] users_put_below_zero(ctx, who);
   --ctx->users.count;
@@ -287,21 +287,21 @@ void ctx_users_put(kioctx* ctx, sim::TraceText who) {
   if (ctx->users.count == 0) free_ioctx_users(ctx);
 }
 
-void ctx_users_kill(kioctx* ctx, sim::TraceText who) {
+void ctx_users_kill(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   SIM_CHECK(!ctx->users.dead) << who.text() << ": users of ctx " << ctx->slot.id << " killed twice";
   ctx->users.dead = true;
   ctx_users_put(ctx, who);
 }
 
-void ctx_reqs_get(kioctx* ctx, sim::TraceText who) {
+void ctx_reqs_get(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   if (!(ctx->reqs.count > 0)) [[unlikely]] reqs_get_at_zero(ctx, who);
   ++ctx->reqs.count;
   trace_ctx_ref(ctx, 1, +1, ctx->reqs.count, who);
 }
 
-void ctx_reqs_put(kioctx* ctx, sim::TraceText who) {
+void ctx_reqs_put(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   if (!(ctx->reqs.count > 0)) [[unlikely]] reqs_put_below_zero(ctx, who);
   --ctx->reqs.count;
@@ -309,7 +309,7 @@ void ctx_reqs_put(kioctx* ctx, sim::TraceText who) {
   if (ctx->reqs.count == 0) free_ioctx_reqs(ctx);
 }
 
-void ctx_reqs_kill(kioctx* ctx, sim::TraceText who) {
+void ctx_reqs_kill(kioctx* ctx, const sim::TraceText& who) {
   st()->ctxs.Check(ctx, who.text());
   SIM_CHECK(!ctx->reqs.dead) << who.text() << ": reqs of ctx " << ctx->slot.id << " killed twice";
   ctx->reqs.dead = true;

@@ -36,16 +36,16 @@ inline aio_kiocb* aio_kiocb_from_rw(kiocb* k) { return container_of(k, aio_kiocb
 
 // --- kioctx references (aio_ctx.cc) ---
 // percpu_ref_tryget_live(&ctx->users): fails once killed.
-bool ctx_users_tryget_live(kioctx* ctx, sim::TraceText who);
-void ctx_users_get(kioctx* ctx, sim::TraceText who);
+bool ctx_users_tryget_live(kioctx* ctx, const sim::TraceText& who);
+void ctx_users_get(kioctx* ctx, const sim::TraceText& who);
 // The last put runs free_ioctx_users.
-void ctx_users_put(kioctx* ctx, sim::TraceText who);
-void ctx_reqs_get(kioctx* ctx, sim::TraceText who);
+void ctx_users_put(kioctx* ctx, const sim::TraceText& who);
+void ctx_reqs_get(kioctx* ctx, const sim::TraceText& who);
 // The last put runs free_ioctx_reqs.
-void ctx_reqs_put(kioctx* ctx, sim::TraceText who);
+void ctx_reqs_put(kioctx* ctx, const sim::TraceText& who);
 // percpu_ref_kill: marks dead and drops the base reference.
-void ctx_users_kill(kioctx* ctx, sim::TraceText who);
-void ctx_reqs_kill(kioctx* ctx, sim::TraceText who);
+void ctx_users_kill(kioctx* ctx, const sim::TraceText& who);
+void ctx_reqs_kill(kioctx* ctx, const sim::TraceText& who);
 
 // A live context of current's mm with a users reference, or nullptr.
 kioctx* lookup_ioctx(aio_context_t ctx_id);
@@ -78,9 +78,9 @@ struct aio_waiter {
 // --- requests (aio_submit.cc) ---
 // A request with ki_refcnt 2 and a ring slot, or nullptr (no slot).
 aio_kiocb* aio_get_req(kioctx* ctx);
-void iocb_get(aio_kiocb* req, sim::TraceText who);
+void iocb_get(aio_kiocb* req, const sim::TraceText& who);
 // Drops a reference; the last one posts the event and destroys the request.
-void iocb_put(aio_kiocb* req, sim::TraceText who);
+void iocb_put(aio_kiocb* req, const sim::TraceText& who);
 void iocb_destroy(aio_kiocb* req);
 // Marks the completion side as run; a second call is a double completion.
 void aio_mark_completion(aio_kiocb* req, std::string_view who);

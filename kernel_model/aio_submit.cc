@@ -18,7 +18,7 @@ namespace {
 constexpr u32 KIOCB_KEY = 0;
 constexpr long AIO_PLUG_THRESHOLD = 2;
 
-void trace_ref(uint32_t kind, aio_kiocb* req, sim::TraceText who) {
+void trace_ref(uint32_t kind, aio_kiocb* req, const sim::TraceText& who) {
   Kernel::Current()->trace().Emit(kind,
                                   {static_cast<int64_t>(req->ki_ctx ? req->ki_ctx->slot.id : 0),
                                    static_cast<int64_t>(req->slot.id), req->ki_refcnt},
@@ -121,7 +121,7 @@ aio_kiocb* aio_get_req(kioctx* ctx) {
   return req;
 }
 
-void iocb_get(aio_kiocb* req, sim::TraceText who) {
+void iocb_get(aio_kiocb* req, const sim::TraceText& who) {
   aio_state* s = aio_get_state();
   s->reqs.Check(req, who.text());
   SIM_CHECK(req->ki_refcnt > 0) << who.text() << ": iocb_get on aio_kiocb " << req->slot.id
@@ -133,13 +133,13 @@ void iocb_get(aio_kiocb* req, sim::TraceText who) {
 namespace {
 // iocb_put's report, out of line (same condition, same message): the
 // message builder inline made each call keep a full frame.
-[[gnu::cold, gnu::noinline]] void iocb_put_below_zero(const aio_kiocb* req, sim::TraceText who) {
+[[gnu::cold, gnu::noinline]] void iocb_put_below_zero(const aio_kiocb* req, const sim::TraceText& who) {
   SIM_CHECK(req->ki_refcnt > 0) << who.text() << ": iocb_put below zero on aio_kiocb "
                                 << req->slot.id;
 }
 }  // namespace
 
-void iocb_put(aio_kiocb* req, sim::TraceText who) {
+void iocb_put(aio_kiocb* req, const sim::TraceText& who) {
   aio_state* s = aio_get_state();
   s->reqs.Check(req, who.text());
   if (!(req->ki_refcnt > 0)) [[unlikely]] iocb_put_below_zero(req, who);
