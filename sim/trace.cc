@@ -54,13 +54,13 @@ void Trace::TooManyValues(uint32_t kind, size_t n) const {
   std::abort();  // unreachable: the check above throws
 }
 
-void Trace::Record(uint64_t seq, uint32_t kind, std::initializer_list<int64_t> values, std::string_view text) {
+void Trace::Record(uint64_t seq, uint32_t kind, const uint64_t* values, size_t n, std::string_view text) {
   TraceRecord r;
   r.time = now_;
   r.seq = seq;
   r.task = task_;
   r.kind = kind;
-  for (int64_t v : values) r.values[r.nvalues++] = v;
+  for (size_t i = 0; i < n; ++i) r.values[r.nvalues++] = static_cast<int64_t>(values[i]);
   if (!text.empty()) {
     if (keep_) {
       texts_.emplace_back(text);

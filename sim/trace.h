@@ -127,7 +127,7 @@ class Trace {
 
  private:
   [[noreturn]] void TooManyValues(uint32_t kind, size_t n) const;
-  void Record(uint64_t seq, uint32_t kind, std::initializer_list<int64_t> values, std::string_view text);
+  void Record(uint64_t seq, uint32_t kind, const uint64_t* values, size_t n, std::string_view text);
 
   std::vector<TraceKind> kinds_;
   std::vector<uint64_t> kind_hashes_;  // kinds_[i].name_hash, packed for Emit
@@ -178,6 +178,7 @@ inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, co
   w[1] = kind_hashes_[kind];
   w[2] = (static_cast<uint64_t>(task_) << 8) | n;
   size_t m = 3;
+#pragma GCC unroll 8
   for (int64_t v : values) w[m++] = static_cast<uint64_t>(v);
   if (!text.empty()) w[m++] = text.hash();
   w[m] = 0;  // the pad, hashed when the count is odd
@@ -188,7 +189,7 @@ inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, co
   for (size_t i = 0; i < m; i += 2) digest ^= Mum(w[i] ^ kSecret[i], w[i + 1] ^ kSecret[i + 1]);
   hash_ = Mum(hash_ ^ digest, trace_internal::kChain);
   const uint64_t seq = count_++;
-  if (recording_) [[unlikely]] Record(seq, kind, values, text.text());
+  if (recording_) [[unlikely]] Record(seq, kind, w + 3, n, text.text());
 }
 
 // Writes one JSON object per line.
