@@ -178,6 +178,9 @@ inline void Trace::Emit(uint32_t kind, std::initializer_list<int64_t> values, co
   w[1] = kind_hashes_[kind];
   w[2] = (static_cast<uint64_t>(task_) << 8) | n;
   size_t m = 3;
+  // Unrolled, so that the values go from registers to w (and to the hash):
+  // as a loop, GCC made it a memcpy of 16-byte loads from the values' stack
+  // array, which the core cannot forward from their 8-byte stores.
 #pragma GCC unroll 8
   for (int64_t v : values) w[m++] = static_cast<uint64_t>(v);
   if (!text.empty()) w[m++] = text.hash();
