@@ -96,7 +96,11 @@ long read_events(kioctx* ctx, long min_nr, long nr, user_ptr event, ktime_t unti
   return ret;
 }
 
-long do_io_getevents(aio_context_t ctx_id, long min_nr, long nr, user_ptr events,
+// Inline, as schedule_until is in schedule(): a task woken from its sleep
+// returns through every frame between it and the fiber switch, and each of
+// those returns is mispredicted (the return-stack buffer holds the other
+// side's calls). Two frames fewer: ~1-2% of figure 1 (AIO round 9).
+[[gnu::always_inline]] inline long do_io_getevents(aio_context_t ctx_id, long min_nr, long nr, user_ptr events,
                      const kernel_timespec* ts) {
   ktime_t until = ts ? timespec64_to_ktime(*ts) : KTIME_MAX;
   kioctx* ioctx = lookup_ioctx(ctx_id);
