@@ -102,8 +102,8 @@ bool aio_read_events(kioctx* ctx, long min_nr, long nr, user_ptr event, long* i)
 // those returns is mispredicted (the return-stack buffer holds the other
 // side's calls). With read_events and schedule_until inline too, the
 // sleeper is two calls deep in the syscall (AIO round 9).
-[[gnu::always_inline]] inline long do_io_getevents(aio_context_t ctx_id, long min_nr, long nr, user_ptr events,
-                     const kernel_timespec* ts) {
+[[gnu::always_inline]] inline long do_io_getevents(aio_context_t ctx_id, long min_nr, long nr,
+                                                   user_ptr events, const kernel_timespec* ts) {
   ktime_t until = ts ? timespec64_to_ktime(*ts) : KTIME_MAX;
   kioctx* ioctx = lookup_ioctx(ctx_id);
   long ret = -EINVAL;

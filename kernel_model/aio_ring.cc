@@ -164,8 +164,10 @@ long aio_read_events_ring(kioctx* ctx, user_ptr event, long nr) {
     avail = std::min<long>(avail, kEventsPerPage - pos);
     const u8* src = ring_bytes(ctx) + page * PAGE_SIZE + static_cast<size_t>(pos) * IO_EVENT_SIZE;
     const user_ptr dst = event + static_cast<user_ptr>(ret) * IO_EVENT_SIZE;
-    // One event, the common case, as a constant size: two moves, where a
-    // variable size became a `rep movsq` with its start-up cost.
+    // One event, the common case, with a constant size: two 16-byte moves
+    // inline. A variable size is a call to glibc's memcpy (.bazelrc; without
+    // that flag, a `rep movsq`): measured ~2% slower per dio iocb either way
+    // (AIO round 9).
     if (avail == 1 ? copy_to_user(dst, src, IO_EVENT_SIZE)
                    : copy_to_user(dst, src, IO_EVENT_SIZE * static_cast<unsigned long>(avail))) {
       return -EFAULT;  // the head is not advanced: the events stay in the ring
