@@ -97,11 +97,11 @@ bool aio_read_events(kioctx* ctx, long min_nr, long nr, user_ptr event, long* i)
   return ret;
 }
 
-// Inline, as schedule_until is in schedule(): a task woken from its sleep
-// returns through every frame between it and the fiber switch, and each of
-// those returns is mispredicted (the return-stack buffer holds the other
-// side's calls). With read_events and schedule_until inline too, the
-// sleeper is two calls deep in the syscall (AIO round 9).
+// Inline, as schedule() is (sched.h): a task woken from its sleep returns
+// through every frame between it and the fiber switch, and each of those
+// returns is mispredicted (the return-stack buffer holds the other side's
+// calls). With read_events inline too, the sleeper switches from inside
+// the syscall's own frame (AIO round 9).
 [[gnu::always_inline]] inline long do_io_getevents(aio_context_t ctx_id, long min_nr, long nr,
                                                    user_ptr events, const kernel_timespec* ts) {
   ktime_t until = ts ? timespec64_to_ktime(*ts) : KTIME_MAX;

@@ -18,35 +18,6 @@ void (*blk_schedule_flush_plug)(task_struct* tsk) = nullptr;
 
 namespace {
 
-// Sleeps until __state is TASK_RUNNING or `deadline` passes. Returns false
-// if the deadline passed (the kernel's timer fired and woke the task).
-// Inline in each schedule*() for the reason given at do_io_getevents
-// (aio_getevents.cc): one frame fewer to return through after the switch.
-[[gnu::always_inline]] inline bool schedule_until(task_struct* p, sim::SimTime deadline) {
-  Kernel* k = Kernel::Current();
-  if (p->plug != nullptr && p->__state != TASK_RUNNING && blk_schedule_flush_plug != nullptr) {
-    blk_schedule_flush_plug(p);  // sched_submit_work
-  }
-  while (p->__state != TASK_RUNNING) {
-    // __schedule(): a signal cancels an interruptible (or killable) sleep.
-    if (signal_pending_state(p->__state, p)) {
-      p->__state = TASK_RUNNING;
-      break;
-    }
-    if (deadline != sim::kNever && k->sched.Now() >= deadline) {
-      p->__state = TASK_RUNNING;  // process_timeout -> wake_up_process
-      return false;
-    }
-    bool woken = k->sched.Block(p->wait_name ? p->wait_name : "schedule", deadline);
-    if (!woken) {
-      p->__state = TASK_RUNNING;
-      return false;
-    }
-  }
-  return true;
-}
-
-
 task_struct* alloc_task(Kernel* k, std::string comm, bool kthread) {
   auto t = std::make_unique<task_struct>();
   if (kthread) {
@@ -115,12 +86,10 @@ void current_task_missing(const char* what) {
   std::abort();  // not reached: called only without a task, so the check throws
 }
 
-void schedule() { schedule_until(current_task_checked("schedule()"), sim::kNever); }
-
 long schedule_timeout(long timeout) {
   task_struct* p = current_task_checked("schedule_timeout()");
   if (timeout == MAX_SCHEDULE_TIMEOUT) {
-    schedule_until(p, sim::kNever);
+    sched_internal::schedule_until(p, sim::kNever);
     return timeout;
   }
   if (timeout < 0) {
@@ -129,7 +98,7 @@ long schedule_timeout(long timeout) {
     return 0;
   }
   const unsigned long expire = jiffies() + static_cast<unsigned long>(timeout);
-  schedule_until(p, timer_fire_time(expire));
+  sched_internal::schedule_until(p, timer_fire_time(expire));
   long left = static_cast<long>(expire - jiffies());
   return left < 0 ? 0 : left;
 }
@@ -154,10 +123,10 @@ long schedule_timeout_idle(long timeout) {
 int schedule_hrtimeout(const ktime_t* expires) {
   task_struct* p = current_task_checked("schedule_hrtimeout()");
   if (!expires) {
-    schedule_until(p, sim::kNever);
+    sched_internal::schedule_until(p, sim::kNever);
     return -EINTR;
   }
-  return schedule_until(p, *expires) ? -EINTR : 0;
+  return sched_internal::schedule_until(p, *expires) ? -EINTR : 0;
 }
 
 void msleep(unsigned int msecs) {

@@ -148,9 +148,48 @@ inline task_struct* current_task_checked(const char* what) {
 }
 inline void __set_current_state(long state) { current_task_checked("set_current_state")->__state = state; }
 inline void set_current_state(long state) { current_task_checked("set_current_state")->__state = state; }
+// signal_pending_state(): would a signal interrupt a sleep in `state`?
+// (signal.cc)
+bool signal_pending_state(long state, task_struct* p);
+
+namespace sched_internal {
+// Sleeps until __state is TASK_RUNNING or `deadline` passes. Returns false
+// if the deadline passed (the kernel's timer fired and woke the task).
+// Always inline, as schedule() is: a task woken from its sleep returns
+// through every frame between it and the fiber switch, and each of those
+// returns is mispredicted (the return-stack buffer holds the other side's
+// calls), so a sleeper should be as few calls deep as it can (AIO round 9,
+// docs/performance.md; plain `inline` left GCC an out-of-line copy).
+[[gnu::always_inline]] inline bool schedule_until(task_struct* p, sim::SimTime deadline) {
+  Kernel* k = Kernel::Current();
+  if (p->plug != nullptr && p->__state != TASK_RUNNING && blk_schedule_flush_plug != nullptr) {
+    blk_schedule_flush_plug(p);  // sched_submit_work
+  }
+  while (p->__state != TASK_RUNNING) {
+    // __schedule(): a signal cancels an interruptible (or killable) sleep.
+    if (signal_pending_state(p->__state, p)) {
+      p->__state = TASK_RUNNING;
+      break;
+    }
+    if (deadline != sim::kNever && k->sched.Now() >= deadline) {
+      p->__state = TASK_RUNNING;  // process_timeout -> wake_up_process
+      return false;
+    }
+    bool woken = k->sched.Block(p->wait_name ? p->wait_name : "schedule", deadline);
+    if (!woken) {
+      p->__state = TASK_RUNNING;
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace sched_internal
+
 // Sleeps while current->__state != TASK_RUNNING (see the header comment).
 // REQUIRES: task context.
-void schedule();
+[[gnu::always_inline]] inline void schedule() {
+  sched_internal::schedule_until(current_task_checked("schedule()"), sim::kNever);
+}
 // Sleeps at most `timeout` jiffies (MAX_SCHEDULE_TIMEOUT: no limit). Returns
 // the jiffies left (0 if the time ran out). The timer fires at a tick
 // boundary, never earlier than `timeout` ticks from the current jiffy.

@@ -189,9 +189,6 @@ inline void wake_up_pollfree(wait_queue_head* x) {
   if (waitqueue_active(x)) __wake_up_pollfree(x);
 }
 
-// signal_pending_state(): would a signal interrupt a sleep in `state`?
-bool signal_pending_state(long state, task_struct* p);
-
 // ---------------------------------------------------------------------------
 // The wait_event family (templates standing in for the kernel's macros).
 // `cond` is any callable returning something testable; it is evaluated with
